@@ -1,0 +1,4 @@
+//! Subcommands of the `conformance` binary.
+
+pub mod files;
+pub mod roundtrip;

@@ -1,0 +1,27 @@
+//! The `conformance` command line: `roundtrip` (and more subcommands as the crates grow).
+
+mod cli;
+
+use std::process::ExitCode;
+
+const USAGE: &str = "usage: conformance <command> [options] PATH...
+
+commands:
+  roundtrip [--format json] PATH...   parse, serialize and compare every FHIR file under PATH
+";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let code = match args.first().map(String::as_str) {
+        Some("roundtrip") => cli::roundtrip::run(&args[1..]),
+        Some("-h" | "--help") => {
+            print!("{USAGE}");
+            0
+        }
+        _ => {
+            eprint!("{USAGE}");
+            2
+        }
+    };
+    ExitCode::from(code)
+}

@@ -1,0 +1,5 @@
+//! Workflow patterns on top of FHIR `Task`: coordination Tasks and sub-tasks, multi-focus,
+//! bidding, cancellation and modification requests, task-based data requests, solicited
+//! communication, and monitoring by polling and subscriptions.
+
+#![warn(missing_docs)]
