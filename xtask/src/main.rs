@@ -1,5 +1,7 @@
 //! `cargo xtask`: the workspace's own tasks (code generation, examples, benchmarks, corpora).
 
+#[cfg(feature = "crates")]
+mod bench;
 mod codegen;
 mod shared;
 
@@ -9,12 +11,15 @@ const USAGE: &str = "usage: cargo xtask <task>
 
 tasks:
   codegen [--check]     generate the models from $FHIR_SHARED/fhir-definitions (or check they are fresh)
+  bench <what>          measure throughput in release (json, xml, fsm, match, validate, ndjson)
 ";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("codegen") => codegen::run(args.iter().any(|a| a == "--check")),
+        #[cfg(feature = "crates")]
+        Some("bench") => bench::run(&args[1..]),
         _ => {
             eprint!("{USAGE}");
             return ExitCode::from(2);

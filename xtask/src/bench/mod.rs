@@ -1,0 +1,49 @@
+//! `cargo xtask bench <what>`: throughput measurements, each against a baseline measured in
+//! the same run (these machines are noisy, so only ratios are compared across runs).
+//!
+//! The benchmarks re-run themselves in the release profile: `cargo xtask bench json` builds and
+//! runs `xtask` with `--release` when it was started from a debug build.
+
+use std::time::{Duration, Instant};
+
+/// Runs `f` repeatedly for at least `min` and returns the best time of one call (the least
+/// disturbed by other load).
+pub fn best_of<T>(min: Duration, mut f: impl FnMut() -> T) -> Duration {
+    let start = Instant::now();
+    let mut best = Duration::MAX;
+    let mut runs = 0;
+    while runs < 3 || start.elapsed() < min {
+        let t = Instant::now();
+        std::hint::black_box(f());
+        best = best.min(t.elapsed());
+        runs += 1;
+    }
+    best
+}
+
+/// Megabytes per second for `bytes` processed in `d`.
+pub fn mb_per_s(bytes: usize, d: Duration) -> f64 {
+    bytes as f64 / 1_000_000.0 / d.as_secs_f64()
+}
+
+const USAGE: &str = "usage: cargo xtask bench <json|xml|fsm|match|validate|ndjson>";
+
+/// Dispatches to one benchmark.
+pub fn run(args: &[String]) -> Result<(), String> {
+    if cfg!(debug_assertions) {
+        // Benchmarks are only meaningful in the release profile.
+        let status = std::process::Command::new(env!("CARGO"))
+            .args(["run", "--release", "--quiet", "-p", "xtask", "--", "bench"])
+            .args(args)
+            .status()
+            .map_err(|e| format!("re-running in release: {e}"))?;
+        return if status.success() {
+            Ok(())
+        } else {
+            Err("benchmark failed".into())
+        };
+    }
+    match args.first().map(String::as_str) {
+        _ => Err(USAGE.to_owned()),
+    }
+}
