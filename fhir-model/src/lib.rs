@@ -32,6 +32,7 @@ pub mod decimal;
 pub mod formats;
 mod generated;
 pub mod json;
+pub mod navigate;
 pub mod primitive;
 mod reference;
 pub mod resource;

@@ -2125,7 +2125,7 @@ pub enum EventTiming {
     PHS,
     #[doc = "`HS`: HS\n\nDescription: Prior to beginning a regular period of extended sleep (this would exclude naps).  Note that this might occur at different times of day depending on a person's regular sleep schedule."]
     HS,
-    #[doc = "`WAKE`: WAKE\n\nDescription: Upon waking up from a regular period of sleep, in order to start regular activities (this would exclude waking up from a nap or temporarily waking up during a period of sleep)\r\n\n                        \n                           Usage Notes: e.g.\r\n\n                        Take pulse rate on waking in management of thyrotoxicosis.\r\n\n                        Take BP on waking in management of hypertension\r\n\n                        Take basal body temperature on waking in establishing date of ovulation"]
+    #[doc = "`WAKE`: WAKE\n\nDescription: Upon waking up from a regular period of sleep, in order to start regular activities (this would exclude waking up from a nap or temporarily waking up during a period of sleep)\n\n\nUsage Notes: e.g.\n\nTake pulse rate on waking in management of thyrotoxicosis.\n\nTake BP on waking in management of hypertension\n\nTake basal body temperature on waking in establishing date of ovulation"]
     WAKE,
     #[doc = "`C`: C\n\nDescription: meal (from lat. ante cibus)"]
     C,

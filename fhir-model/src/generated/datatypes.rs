@@ -14,6 +14,7 @@ use crate::decimal::Decimal;
 use crate::formats::StrFormat;
 use crate::generated::codes::*;
 use crate::json::*;
+use crate::navigate::*;
 use crate::primitive::Primitive;
 use crate::resource::Resource;
 use crate::temporal::{Date, DateTime, Instant, Time};
@@ -136,6 +137,30 @@ impl ToJson for Address {
     }
 }
 
+impl Navigable for Address {
+    fn fhir_type(&self) -> &'static str {
+        "Address"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_plain(out, "string", self.id.as_deref()),
+            "extension" => push_vec(out, &self.extension),
+            "use" => push_opt_prim(out, "code", &self.use_),
+            "type" => push_opt_prim(out, "code", &self.type_),
+            "text" => push_opt_prim(out, "string", &self.text),
+            "line" => push_vec_prim(out, "string", &self.line),
+            "city" => push_opt_prim(out, "string", &self.city),
+            "district" => push_opt_prim(out, "string", &self.district),
+            "state" => push_opt_prim(out, "string", &self.state),
+            "postalCode" => push_opt_prim(out, "string", &self.postal_code),
+            "country" => push_opt_prim(out, "string", &self.country),
+            "period" => push_opt(out, &self.period),
+            _ => {}
+        }
+    }
+}
+
 #[doc = "Text node with attribution\n\nA  text note which also  contains information about who made the statement and when.\n\nFHIR element `Annotation`."]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Annotation {
@@ -197,6 +222,15 @@ impl Choice for AnnotationAuthor {
     }
 }
 
+impl ChoiceNode for AnnotationAuthor {
+    fn node(&self) -> Node<'_> {
+        match self {
+            Self::Reference(p) => Node::Complex(&**p),
+            Self::String(p) => primitive_node("string", p),
+        }
+    }
+}
+
 impl FromJson for Annotation {
     fn from_json(r: &mut JsonReader<'_>) -> Result<Self, Error> {
         let mut f_id: Option<String> = None;
@@ -244,6 +278,23 @@ impl ToJson for Annotation {
         write_opt_prim(w, "time", &self.time);
         write_prim(w, "text", &self.text);
         w.end_object();
+    }
+}
+
+impl Navigable for Annotation {
+    fn fhir_type(&self) -> &'static str {
+        "Annotation"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_plain(out, "string", self.id.as_deref()),
+            "extension" => push_vec(out, &self.extension),
+            "author" => push_choice(out, &self.author),
+            "time" => push_opt_prim(out, "dateTime", &self.time),
+            "text" => push_prim(out, "markdown", &self.text),
+            _ => {}
+        }
     }
 }
 
@@ -340,6 +391,28 @@ impl ToJson for Attachment {
     }
 }
 
+impl Navigable for Attachment {
+    fn fhir_type(&self) -> &'static str {
+        "Attachment"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_plain(out, "string", self.id.as_deref()),
+            "extension" => push_vec(out, &self.extension),
+            "contentType" => push_opt_prim(out, "code", &self.content_type),
+            "language" => push_opt_prim(out, "code", &self.language),
+            "data" => push_opt_prim(out, "base64Binary", &self.data),
+            "url" => push_opt_prim(out, "url", &self.url),
+            "size" => push_opt_prim(out, "unsignedInt", &self.size),
+            "hash" => push_opt_prim(out, "base64Binary", &self.hash),
+            "title" => push_opt_prim(out, "string", &self.title),
+            "creation" => push_opt_prim(out, "dateTime", &self.creation),
+            _ => {}
+        }
+    }
+}
+
 #[doc = "Concept - reference to a terminology or just  text\n\nA concept that may be defined by a formal reference to a terminology or ontology or may be provided by text.\n\nFHIR element `CodeableConcept`."]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CodeableConcept {
@@ -387,6 +460,22 @@ impl ToJson for CodeableConcept {
         write_vec(w, "coding", &self.coding);
         write_opt_prim(w, "text", &self.text);
         w.end_object();
+    }
+}
+
+impl Navigable for CodeableConcept {
+    fn fhir_type(&self) -> &'static str {
+        "CodeableConcept"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_plain(out, "string", self.id.as_deref()),
+            "extension" => push_vec(out, &self.extension),
+            "coding" => push_vec(out, &self.coding),
+            "text" => push_opt_prim(out, "string", &self.text),
+            _ => {}
+        }
     }
 }
 
@@ -462,6 +551,25 @@ impl ToJson for Coding {
     }
 }
 
+impl Navigable for Coding {
+    fn fhir_type(&self) -> &'static str {
+        "Coding"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_plain(out, "string", self.id.as_deref()),
+            "extension" => push_vec(out, &self.extension),
+            "system" => push_opt_prim(out, "uri", &self.system),
+            "version" => push_opt_prim(out, "string", &self.version),
+            "code" => push_opt_prim(out, "code", &self.code),
+            "display" => push_opt_prim(out, "string", &self.display),
+            "userSelected" => push_opt_prim(out, "boolean", &self.user_selected),
+            _ => {}
+        }
+    }
+}
+
 #[doc = "Contact information\n\nSpecifies contact information for a person or organization.\n\nFHIR element `ContactDetail`."]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ContactDetail {
@@ -509,6 +617,22 @@ impl ToJson for ContactDetail {
         write_opt_prim(w, "name", &self.name);
         write_vec(w, "telecom", &self.telecom);
         w.end_object();
+    }
+}
+
+impl Navigable for ContactDetail {
+    fn fhir_type(&self) -> &'static str {
+        "ContactDetail"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_plain(out, "string", self.id.as_deref()),
+            "extension" => push_vec(out, &self.extension),
+            "name" => push_opt_prim(out, "string", &self.name),
+            "telecom" => push_vec(out, &self.telecom),
+            _ => {}
+        }
     }
 }
 
@@ -583,6 +707,25 @@ impl ToJson for ContactPoint {
     }
 }
 
+impl Navigable for ContactPoint {
+    fn fhir_type(&self) -> &'static str {
+        "ContactPoint"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_plain(out, "string", self.id.as_deref()),
+            "extension" => push_vec(out, &self.extension),
+            "system" => push_opt_prim(out, "code", &self.system),
+            "value" => push_opt_prim(out, "string", &self.value),
+            "use" => push_opt_prim(out, "code", &self.use_),
+            "rank" => push_opt_prim(out, "positiveInt", &self.rank),
+            "period" => push_opt(out, &self.period),
+            _ => {}
+        }
+    }
+}
+
 #[doc = "Contributor information\n\nA contributor to the content of a knowledge asset, including authors, editors, reviewers, and endorsers.\n\nFHIR element `Contributor`."]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Contributor {
@@ -653,6 +796,23 @@ impl ToJson for Contributor {
     }
 }
 
+impl Navigable for Contributor {
+    fn fhir_type(&self) -> &'static str {
+        "Contributor"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_plain(out, "string", self.id.as_deref()),
+            "extension" => push_vec(out, &self.extension),
+            "type" => push_prim(out, "code", &self.type_),
+            "name" => push_prim(out, "string", &self.name),
+            "contact" => push_vec(out, &self.contact),
+            _ => {}
+        }
+    }
+}
+
 #[doc = "Describes a required data item\n\nDescribes a required data item for evaluation in terms of the type of data, and optional code or date-based filters of the data.\n\nFHIR element `DataRequirement`."]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DataRequirement {
@@ -716,6 +876,15 @@ impl Choice for DataRequirementSubject {
         match self {
             Self::CodeableConcept(p) => write_single(w, "subjectCodeableConcept", p),
             Self::Reference(p) => write_single(w, "subjectReference", p),
+        }
+    }
+}
+
+impl ChoiceNode for DataRequirementSubject {
+    fn node(&self) -> Node<'_> {
+        match self {
+            Self::CodeableConcept(p) => Node::Complex(&**p),
+            Self::Reference(p) => Node::Complex(&**p),
         }
     }
 }
@@ -791,6 +960,28 @@ impl ToJson for DataRequirement {
     }
 }
 
+impl Navigable for DataRequirement {
+    fn fhir_type(&self) -> &'static str {
+        "DataRequirement"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_plain(out, "string", self.id.as_deref()),
+            "extension" => push_vec(out, &self.extension),
+            "type" => push_prim(out, "code", &self.type_),
+            "profile" => push_vec_prim(out, "canonical", &self.profile),
+            "subject" => push_choice(out, &self.subject),
+            "mustSupport" => push_vec_prim(out, "string", &self.must_support),
+            "codeFilter" => push_vec(out, &self.code_filter),
+            "dateFilter" => push_vec(out, &self.date_filter),
+            "limit" => push_opt_prim(out, "positiveInt", &self.limit),
+            "sort" => push_vec(out, &self.sort),
+            _ => {}
+        }
+    }
+}
+
 #[doc = "What codes are expected\n\nCode filters specify additional constraints on the data, specifying the value set of interest for a particular element of the data. Each code filter defines an additional constraint on the data, i.e. code filters are AND'ed, not OR'ed.\n\nFHIR element `DataRequirement.codeFilter`."]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DataRequirementCodeFilter {
@@ -855,6 +1046,24 @@ impl ToJson for DataRequirementCodeFilter {
     }
 }
 
+impl Navigable for DataRequirementCodeFilter {
+    fn fhir_type(&self) -> &'static str {
+        "Element"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_plain(out, "string", self.id.as_deref()),
+            "extension" => push_vec(out, &self.extension),
+            "path" => push_opt_prim(out, "string", &self.path),
+            "searchParam" => push_opt_prim(out, "string", &self.search_param),
+            "valueSet" => push_opt_prim(out, "canonical", &self.value_set),
+            "code" => push_vec(out, &self.code),
+            _ => {}
+        }
+    }
+}
+
 #[doc = "What dates/date ranges are expected\n\nDate filters specify additional constraints on the data in terms of the applicable date range for specific elements. Each date filter specifies an additional constraint on the data, i.e. date filters are AND'ed, not OR'ed.\n\nFHIR element `DataRequirement.dateFilter`."]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DataRequirementDateFilter {
@@ -902,6 +1111,16 @@ impl Choice for DataRequirementDateFilterValue {
             Self::DateTime(p) => write_prim(w, "valueDateTime", p),
             Self::Period(p) => write_single(w, "valuePeriod", p),
             Self::Duration(p) => write_single(w, "valueDuration", p),
+        }
+    }
+}
+
+impl ChoiceNode for DataRequirementDateFilterValue {
+    fn node(&self) -> Node<'_> {
+        match self {
+            Self::DateTime(p) => primitive_node("dateTime", p),
+            Self::Period(p) => Node::Complex(&**p),
+            Self::Duration(p) => Node::Complex(&**p),
         }
     }
 }
@@ -958,6 +1177,23 @@ impl ToJson for DataRequirementDateFilter {
         write_opt_prim(w, "searchParam", &self.search_param);
         write_choice(w, &self.value);
         w.end_object();
+    }
+}
+
+impl Navigable for DataRequirementDateFilter {
+    fn fhir_type(&self) -> &'static str {
+        "Element"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_plain(out, "string", self.id.as_deref()),
+            "extension" => push_vec(out, &self.extension),
+            "path" => push_opt_prim(out, "string", &self.path),
+            "searchParam" => push_opt_prim(out, "string", &self.search_param),
+            "value" => push_choice(out, &self.value),
+            _ => {}
+        }
     }
 }
 
@@ -1021,6 +1257,22 @@ impl ToJson for DataRequirementSort {
         write_prim(w, "path", &self.path);
         write_prim(w, "direction", &self.direction);
         w.end_object();
+    }
+}
+
+impl Navigable for DataRequirementSort {
+    fn fhir_type(&self) -> &'static str {
+        "Element"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_plain(out, "string", self.id.as_deref()),
+            "extension" => push_vec(out, &self.extension),
+            "path" => push_prim(out, "string", &self.path),
+            "direction" => push_prim(out, "code", &self.direction),
+            _ => {}
+        }
     }
 }
 
@@ -1090,6 +1342,15 @@ impl Choice for DosageAsNeeded {
         match self {
             Self::Boolean(p) => write_prim(w, "asNeededBoolean", p),
             Self::CodeableConcept(p) => write_single(w, "asNeededCodeableConcept", p),
+        }
+    }
+}
+
+impl ChoiceNode for DosageAsNeeded {
+    fn node(&self) -> Node<'_> {
+        match self {
+            Self::Boolean(p) => primitive_node("boolean", p),
+            Self::CodeableConcept(p) => Node::Complex(&**p),
         }
     }
 }
@@ -1201,6 +1462,34 @@ impl ToJson for Dosage {
     }
 }
 
+impl Navigable for Dosage {
+    fn fhir_type(&self) -> &'static str {
+        "Dosage"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_plain(out, "string", self.id.as_deref()),
+            "extension" => push_vec(out, &self.extension),
+            "modifierExtension" => push_vec(out, &self.modifier_extension),
+            "sequence" => push_opt_prim(out, "integer", &self.sequence),
+            "text" => push_opt_prim(out, "string", &self.text),
+            "additionalInstruction" => push_vec(out, &self.additional_instruction),
+            "patientInstruction" => push_opt_prim(out, "string", &self.patient_instruction),
+            "timing" => push_opt(out, &self.timing),
+            "asNeeded" => push_choice(out, &self.as_needed),
+            "site" => push_opt(out, &self.site),
+            "route" => push_opt(out, &self.route),
+            "method" => push_opt(out, &self.method),
+            "doseAndRate" => push_vec(out, &self.dose_and_rate),
+            "maxDosePerPeriod" => push_opt(out, &self.max_dose_per_period),
+            "maxDosePerAdministration" => push_opt(out, &self.max_dose_per_administration),
+            "maxDosePerLifetime" => push_opt(out, &self.max_dose_per_lifetime),
+            _ => {}
+        }
+    }
+}
+
 #[doc = "Amount of medication administered\n\nThe amount of medication administered.\n\nFHIR element `Dosage.doseAndRate`."]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DosageDoseAndRate {
@@ -1240,6 +1529,15 @@ impl Choice for DosageDoseAndRateDose {
     }
 }
 
+impl ChoiceNode for DosageDoseAndRateDose {
+    fn node(&self) -> Node<'_> {
+        match self {
+            Self::Range(p) => Node::Complex(&**p),
+            Self::Quantity(p) => Node::Complex(&**p),
+        }
+    }
+}
+
 #[doc = "The choice of types of `Dosage.doseAndRate.rate[x][x]`."]
 #[derive(Debug, Clone, PartialEq)]
 pub enum DosageDoseAndRateRate {
@@ -1263,6 +1561,16 @@ impl Choice for DosageDoseAndRateRate {
             Self::Ratio(p) => write_single(w, "rateRatio", p),
             Self::Range(p) => write_single(w, "rateRange", p),
             Self::Quantity(p) => write_single(w, "rateQuantity", p),
+        }
+    }
+}
+
+impl ChoiceNode for DosageDoseAndRateRate {
+    fn node(&self) -> Node<'_> {
+        match self {
+            Self::Ratio(p) => Node::Complex(&**p),
+            Self::Range(p) => Node::Complex(&**p),
+            Self::Quantity(p) => Node::Complex(&**p),
         }
     }
 }
@@ -1317,6 +1625,23 @@ impl ToJson for DosageDoseAndRate {
         write_choice(w, &self.dose);
         write_choice(w, &self.rate);
         w.end_object();
+    }
+}
+
+impl Navigable for DosageDoseAndRate {
+    fn fhir_type(&self) -> &'static str {
+        "Element"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_plain(out, "string", self.id.as_deref()),
+            "extension" => push_vec(out, &self.extension),
+            "type" => push_opt(out, &self.type_),
+            "dose" => push_choice(out, &self.dose),
+            "rate" => push_choice(out, &self.rate),
+            _ => {}
+        }
     }
 }
 
@@ -1783,6 +2108,63 @@ impl Choice for ElementDefinitionDefaultValue {
     }
 }
 
+impl ChoiceNode for ElementDefinitionDefaultValue {
+    fn node(&self) -> Node<'_> {
+        match self {
+            Self::Base64Binary(p) => primitive_node("base64Binary", p),
+            Self::Boolean(p) => primitive_node("boolean", p),
+            Self::Canonical(p) => primitive_node("canonical", p),
+            Self::Code(p) => primitive_node("code", p),
+            Self::Date(p) => primitive_node("date", p),
+            Self::DateTime(p) => primitive_node("dateTime", p),
+            Self::Decimal(p) => primitive_node("decimal", p),
+            Self::Id(p) => primitive_node("id", p),
+            Self::Instant(p) => primitive_node("instant", p),
+            Self::Integer(p) => primitive_node("integer", p),
+            Self::Markdown(p) => primitive_node("markdown", p),
+            Self::Oid(p) => primitive_node("oid", p),
+            Self::PositiveInt(p) => primitive_node("positiveInt", p),
+            Self::String(p) => primitive_node("string", p),
+            Self::Time(p) => primitive_node("time", p),
+            Self::UnsignedInt(p) => primitive_node("unsignedInt", p),
+            Self::Uri(p) => primitive_node("uri", p),
+            Self::Url(p) => primitive_node("url", p),
+            Self::Uuid(p) => primitive_node("uuid", p),
+            Self::Address(p) => Node::Complex(&**p),
+            Self::Age(p) => Node::Complex(&**p),
+            Self::Annotation(p) => Node::Complex(&**p),
+            Self::Attachment(p) => Node::Complex(&**p),
+            Self::CodeableConcept(p) => Node::Complex(&**p),
+            Self::Coding(p) => Node::Complex(&**p),
+            Self::ContactPoint(p) => Node::Complex(&**p),
+            Self::Count(p) => Node::Complex(&**p),
+            Self::Distance(p) => Node::Complex(&**p),
+            Self::Duration(p) => Node::Complex(&**p),
+            Self::HumanName(p) => Node::Complex(&**p),
+            Self::Identifier(p) => Node::Complex(&**p),
+            Self::Money(p) => Node::Complex(&**p),
+            Self::Period(p) => Node::Complex(&**p),
+            Self::Quantity(p) => Node::Complex(&**p),
+            Self::Range(p) => Node::Complex(&**p),
+            Self::Ratio(p) => Node::Complex(&**p),
+            Self::Reference(p) => Node::Complex(&**p),
+            Self::SampledData(p) => Node::Complex(&**p),
+            Self::Signature(p) => Node::Complex(&**p),
+            Self::Timing(p) => Node::Complex(&**p),
+            Self::ContactDetail(p) => Node::Complex(&**p),
+            Self::Contributor(p) => Node::Complex(&**p),
+            Self::DataRequirement(p) => Node::Complex(&**p),
+            Self::Expression(p) => Node::Complex(&**p),
+            Self::ParameterDefinition(p) => Node::Complex(&**p),
+            Self::RelatedArtifact(p) => Node::Complex(&**p),
+            Self::TriggerDefinition(p) => Node::Complex(&**p),
+            Self::UsageContext(p) => Node::Complex(&**p),
+            Self::Dosage(p) => Node::Complex(&**p),
+            Self::Meta(p) => Node::Complex(&**p),
+        }
+    }
+}
+
 #[doc = "The choice of types of `ElementDefinition.fixed[x][x]`."]
 #[derive(Debug, Clone, PartialEq)]
 pub enum ElementDefinitionFixed {
@@ -2118,6 +2500,63 @@ impl Choice for ElementDefinitionFixed {
             Self::UsageContext(p) => write_single(w, "fixedUsageContext", p),
             Self::Dosage(p) => write_single(w, "fixedDosage", p),
             Self::Meta(p) => write_single(w, "fixedMeta", p),
+        }
+    }
+}
+
+impl ChoiceNode for ElementDefinitionFixed {
+    fn node(&self) -> Node<'_> {
+        match self {
+            Self::Base64Binary(p) => primitive_node("base64Binary", p),
+            Self::Boolean(p) => primitive_node("boolean", p),
+            Self::Canonical(p) => primitive_node("canonical", p),
+            Self::Code(p) => primitive_node("code", p),
+            Self::Date(p) => primitive_node("date", p),
+            Self::DateTime(p) => primitive_node("dateTime", p),
+            Self::Decimal(p) => primitive_node("decimal", p),
+            Self::Id(p) => primitive_node("id", p),
+            Self::Instant(p) => primitive_node("instant", p),
+            Self::Integer(p) => primitive_node("integer", p),
+            Self::Markdown(p) => primitive_node("markdown", p),
+            Self::Oid(p) => primitive_node("oid", p),
+            Self::PositiveInt(p) => primitive_node("positiveInt", p),
+            Self::String(p) => primitive_node("string", p),
+            Self::Time(p) => primitive_node("time", p),
+            Self::UnsignedInt(p) => primitive_node("unsignedInt", p),
+            Self::Uri(p) => primitive_node("uri", p),
+            Self::Url(p) => primitive_node("url", p),
+            Self::Uuid(p) => primitive_node("uuid", p),
+            Self::Address(p) => Node::Complex(&**p),
+            Self::Age(p) => Node::Complex(&**p),
+            Self::Annotation(p) => Node::Complex(&**p),
+            Self::Attachment(p) => Node::Complex(&**p),
+            Self::CodeableConcept(p) => Node::Complex(&**p),
+            Self::Coding(p) => Node::Complex(&**p),
+            Self::ContactPoint(p) => Node::Complex(&**p),
+            Self::Count(p) => Node::Complex(&**p),
+            Self::Distance(p) => Node::Complex(&**p),
+            Self::Duration(p) => Node::Complex(&**p),
+            Self::HumanName(p) => Node::Complex(&**p),
+            Self::Identifier(p) => Node::Complex(&**p),
+            Self::Money(p) => Node::Complex(&**p),
+            Self::Period(p) => Node::Complex(&**p),
+            Self::Quantity(p) => Node::Complex(&**p),
+            Self::Range(p) => Node::Complex(&**p),
+            Self::Ratio(p) => Node::Complex(&**p),
+            Self::Reference(p) => Node::Complex(&**p),
+            Self::SampledData(p) => Node::Complex(&**p),
+            Self::Signature(p) => Node::Complex(&**p),
+            Self::Timing(p) => Node::Complex(&**p),
+            Self::ContactDetail(p) => Node::Complex(&**p),
+            Self::Contributor(p) => Node::Complex(&**p),
+            Self::DataRequirement(p) => Node::Complex(&**p),
+            Self::Expression(p) => Node::Complex(&**p),
+            Self::ParameterDefinition(p) => Node::Complex(&**p),
+            Self::RelatedArtifact(p) => Node::Complex(&**p),
+            Self::TriggerDefinition(p) => Node::Complex(&**p),
+            Self::UsageContext(p) => Node::Complex(&**p),
+            Self::Dosage(p) => Node::Complex(&**p),
+            Self::Meta(p) => Node::Complex(&**p),
         }
     }
 }
@@ -2461,6 +2900,63 @@ impl Choice for ElementDefinitionPattern {
     }
 }
 
+impl ChoiceNode for ElementDefinitionPattern {
+    fn node(&self) -> Node<'_> {
+        match self {
+            Self::Base64Binary(p) => primitive_node("base64Binary", p),
+            Self::Boolean(p) => primitive_node("boolean", p),
+            Self::Canonical(p) => primitive_node("canonical", p),
+            Self::Code(p) => primitive_node("code", p),
+            Self::Date(p) => primitive_node("date", p),
+            Self::DateTime(p) => primitive_node("dateTime", p),
+            Self::Decimal(p) => primitive_node("decimal", p),
+            Self::Id(p) => primitive_node("id", p),
+            Self::Instant(p) => primitive_node("instant", p),
+            Self::Integer(p) => primitive_node("integer", p),
+            Self::Markdown(p) => primitive_node("markdown", p),
+            Self::Oid(p) => primitive_node("oid", p),
+            Self::PositiveInt(p) => primitive_node("positiveInt", p),
+            Self::String(p) => primitive_node("string", p),
+            Self::Time(p) => primitive_node("time", p),
+            Self::UnsignedInt(p) => primitive_node("unsignedInt", p),
+            Self::Uri(p) => primitive_node("uri", p),
+            Self::Url(p) => primitive_node("url", p),
+            Self::Uuid(p) => primitive_node("uuid", p),
+            Self::Address(p) => Node::Complex(&**p),
+            Self::Age(p) => Node::Complex(&**p),
+            Self::Annotation(p) => Node::Complex(&**p),
+            Self::Attachment(p) => Node::Complex(&**p),
+            Self::CodeableConcept(p) => Node::Complex(&**p),
+            Self::Coding(p) => Node::Complex(&**p),
+            Self::ContactPoint(p) => Node::Complex(&**p),
+            Self::Count(p) => Node::Complex(&**p),
+            Self::Distance(p) => Node::Complex(&**p),
+            Self::Duration(p) => Node::Complex(&**p),
+            Self::HumanName(p) => Node::Complex(&**p),
+            Self::Identifier(p) => Node::Complex(&**p),
+            Self::Money(p) => Node::Complex(&**p),
+            Self::Period(p) => Node::Complex(&**p),
+            Self::Quantity(p) => Node::Complex(&**p),
+            Self::Range(p) => Node::Complex(&**p),
+            Self::Ratio(p) => Node::Complex(&**p),
+            Self::Reference(p) => Node::Complex(&**p),
+            Self::SampledData(p) => Node::Complex(&**p),
+            Self::Signature(p) => Node::Complex(&**p),
+            Self::Timing(p) => Node::Complex(&**p),
+            Self::ContactDetail(p) => Node::Complex(&**p),
+            Self::Contributor(p) => Node::Complex(&**p),
+            Self::DataRequirement(p) => Node::Complex(&**p),
+            Self::Expression(p) => Node::Complex(&**p),
+            Self::ParameterDefinition(p) => Node::Complex(&**p),
+            Self::RelatedArtifact(p) => Node::Complex(&**p),
+            Self::TriggerDefinition(p) => Node::Complex(&**p),
+            Self::UsageContext(p) => Node::Complex(&**p),
+            Self::Dosage(p) => Node::Complex(&**p),
+            Self::Meta(p) => Node::Complex(&**p),
+        }
+    }
+}
+
 #[doc = "The choice of types of `ElementDefinition.minValue[x][x]`."]
 #[derive(Debug, Clone, PartialEq)]
 pub enum ElementDefinitionMinValue {
@@ -2578,6 +3074,22 @@ impl Choice for ElementDefinitionMinValue {
     }
 }
 
+impl ChoiceNode for ElementDefinitionMinValue {
+    fn node(&self) -> Node<'_> {
+        match self {
+            Self::Date(p) => primitive_node("date", p),
+            Self::DateTime(p) => primitive_node("dateTime", p),
+            Self::Instant(p) => primitive_node("instant", p),
+            Self::Time(p) => primitive_node("time", p),
+            Self::Decimal(p) => primitive_node("decimal", p),
+            Self::Integer(p) => primitive_node("integer", p),
+            Self::PositiveInt(p) => primitive_node("positiveInt", p),
+            Self::UnsignedInt(p) => primitive_node("unsignedInt", p),
+            Self::Quantity(p) => Node::Complex(&**p),
+        }
+    }
+}
+
 #[doc = "The choice of types of `ElementDefinition.maxValue[x][x]`."]
 #[derive(Debug, Clone, PartialEq)]
 pub enum ElementDefinitionMaxValue {
@@ -2691,6 +3203,22 @@ impl Choice for ElementDefinitionMaxValue {
             Self::PositiveInt(p) => write_prim(w, "maxValuePositiveInt", p),
             Self::UnsignedInt(p) => write_prim(w, "maxValueUnsignedInt", p),
             Self::Quantity(p) => write_single(w, "maxValueQuantity", p),
+        }
+    }
+}
+
+impl ChoiceNode for ElementDefinitionMaxValue {
+    fn node(&self) -> Node<'_> {
+        match self {
+            Self::Date(p) => primitive_node("date", p),
+            Self::DateTime(p) => primitive_node("dateTime", p),
+            Self::Instant(p) => primitive_node("instant", p),
+            Self::Time(p) => primitive_node("time", p),
+            Self::Decimal(p) => primitive_node("decimal", p),
+            Self::Integer(p) => primitive_node("integer", p),
+            Self::PositiveInt(p) => primitive_node("positiveInt", p),
+            Self::UnsignedInt(p) => primitive_node("unsignedInt", p),
+            Self::Quantity(p) => Node::Complex(&**p),
         }
     }
 }
@@ -3708,6 +4236,55 @@ impl ToJson for ElementDefinition {
     }
 }
 
+impl Navigable for ElementDefinition {
+    fn fhir_type(&self) -> &'static str {
+        "ElementDefinition"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_plain(out, "string", self.id.as_deref()),
+            "extension" => push_vec(out, &self.extension),
+            "modifierExtension" => push_vec(out, &self.modifier_extension),
+            "path" => push_prim(out, "string", &self.path),
+            "representation" => push_vec_prim(out, "code", &self.representation),
+            "sliceName" => push_opt_prim(out, "string", &self.slice_name),
+            "sliceIsConstraining" => push_opt_prim(out, "boolean", &self.slice_is_constraining),
+            "label" => push_opt_prim(out, "string", &self.label),
+            "code" => push_vec(out, &self.code),
+            "slicing" => push_opt(out, &self.slicing),
+            "short" => push_opt_prim(out, "string", &self.short),
+            "definition" => push_opt_prim(out, "markdown", &self.definition),
+            "comment" => push_opt_prim(out, "markdown", &self.comment),
+            "requirements" => push_opt_prim(out, "markdown", &self.requirements),
+            "alias" => push_vec_prim(out, "string", &self.alias),
+            "min" => push_opt_prim(out, "unsignedInt", &self.min),
+            "max" => push_opt_prim(out, "string", &self.max),
+            "base" => push_opt(out, &self.base),
+            "contentReference" => push_opt_prim(out, "uri", &self.content_reference),
+            "type" => push_vec(out, &self.type_),
+            "defaultValue" => push_choice(out, &self.default_value),
+            "meaningWhenMissing" => push_opt_prim(out, "markdown", &self.meaning_when_missing),
+            "orderMeaning" => push_opt_prim(out, "string", &self.order_meaning),
+            "fixed" => push_choice(out, &self.fixed),
+            "pattern" => push_choice(out, &self.pattern),
+            "example" => push_vec(out, &self.example),
+            "minValue" => push_choice(out, &self.min_value),
+            "maxValue" => push_choice(out, &self.max_value),
+            "maxLength" => push_opt_prim(out, "integer", &self.max_length),
+            "condition" => push_vec_prim(out, "id", &self.condition),
+            "constraint" => push_vec(out, &self.constraint),
+            "mustSupport" => push_opt_prim(out, "boolean", &self.must_support),
+            "isModifier" => push_opt_prim(out, "boolean", &self.is_modifier),
+            "isModifierReason" => push_opt_prim(out, "string", &self.is_modifier_reason),
+            "isSummary" => push_opt_prim(out, "boolean", &self.is_summary),
+            "binding" => push_opt(out, &self.binding),
+            "mapping" => push_vec(out, &self.mapping),
+            _ => {}
+        }
+    }
+}
+
 #[doc = "Element values that are used to distinguish the slices\n\nDesignates which child elements are used to discriminate between the slices when processing an instance. If one or more discriminators are provided, the value of the child elements in the instance data SHALL completely distinguish which slice the element in the resource matches based on the allowed values for those elements in each of the slices.\n\nFHIR element `ElementDefinition.slicing.discriminator`."]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ElementDefinitionSlicingDiscriminator {
@@ -3768,6 +4345,22 @@ impl ToJson for ElementDefinitionSlicingDiscriminator {
         write_prim(w, "type", &self.type_);
         write_prim(w, "path", &self.path);
         w.end_object();
+    }
+}
+
+impl Navigable for ElementDefinitionSlicingDiscriminator {
+    fn fhir_type(&self) -> &'static str {
+        "Element"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_plain(out, "string", self.id.as_deref()),
+            "extension" => push_vec(out, &self.extension),
+            "type" => push_prim(out, "code", &self.type_),
+            "path" => push_prim(out, "string", &self.path),
+            _ => {}
+        }
     }
 }
 
@@ -3849,6 +4442,24 @@ impl ToJson for ElementDefinitionSlicing {
     }
 }
 
+impl Navigable for ElementDefinitionSlicing {
+    fn fhir_type(&self) -> &'static str {
+        "Element"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_plain(out, "string", self.id.as_deref()),
+            "extension" => push_vec(out, &self.extension),
+            "discriminator" => push_vec(out, &self.discriminator),
+            "description" => push_opt_prim(out, "string", &self.description),
+            "ordered" => push_opt_prim(out, "boolean", &self.ordered),
+            "rules" => push_prim(out, "code", &self.rules),
+            _ => {}
+        }
+    }
+}
+
 #[doc = "Base definition information for tools\n\nInformation about the base definition of the element, provided to make it unnecessary for tools to trace the deviation of the element through the derived and related profiles. When the element definition is not the original definition of an element - i.g. either in a constraint on another type, or for elements from a super type in a snap shot - then the information in provided in the element definition may be different to the base definition. On the original definition of the element, it will be same.\n\nFHIR element `ElementDefinition.base`."]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ElementDefinitionBase {
@@ -3921,6 +4532,23 @@ impl ToJson for ElementDefinitionBase {
         write_prim(w, "min", &self.min);
         write_prim(w, "max", &self.max);
         w.end_object();
+    }
+}
+
+impl Navigable for ElementDefinitionBase {
+    fn fhir_type(&self) -> &'static str {
+        "Element"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_plain(out, "string", self.id.as_deref()),
+            "extension" => push_vec(out, &self.extension),
+            "path" => push_prim(out, "string", &self.path),
+            "min" => push_prim(out, "unsignedInt", &self.min),
+            "max" => push_prim(out, "string", &self.max),
+            _ => {}
+        }
     }
 }
 
@@ -4010,6 +4638,25 @@ impl ToJson for ElementDefinitionType {
         write_vec_prim(w, "aggregation", &self.aggregation);
         write_opt_prim(w, "versioning", &self.versioning);
         w.end_object();
+    }
+}
+
+impl Navigable for ElementDefinitionType {
+    fn fhir_type(&self) -> &'static str {
+        "Element"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_plain(out, "string", self.id.as_deref()),
+            "extension" => push_vec(out, &self.extension),
+            "code" => push_prim(out, "uri", &self.code),
+            "profile" => push_vec_prim(out, "canonical", &self.profile),
+            "targetProfile" => push_vec_prim(out, "canonical", &self.target_profile),
+            "aggregation" => push_vec_prim(out, "code", &self.aggregation),
+            "versioning" => push_opt_prim(out, "code", &self.versioning),
+            _ => {}
+        }
     }
 }
 
@@ -4377,6 +5024,63 @@ impl Choice for ElementDefinitionExampleValue {
     }
 }
 
+impl ChoiceNode for ElementDefinitionExampleValue {
+    fn node(&self) -> Node<'_> {
+        match self {
+            Self::Base64Binary(p) => primitive_node("base64Binary", p),
+            Self::Boolean(p) => primitive_node("boolean", p),
+            Self::Canonical(p) => primitive_node("canonical", p),
+            Self::Code(p) => primitive_node("code", p),
+            Self::Date(p) => primitive_node("date", p),
+            Self::DateTime(p) => primitive_node("dateTime", p),
+            Self::Decimal(p) => primitive_node("decimal", p),
+            Self::Id(p) => primitive_node("id", p),
+            Self::Instant(p) => primitive_node("instant", p),
+            Self::Integer(p) => primitive_node("integer", p),
+            Self::Markdown(p) => primitive_node("markdown", p),
+            Self::Oid(p) => primitive_node("oid", p),
+            Self::PositiveInt(p) => primitive_node("positiveInt", p),
+            Self::String(p) => primitive_node("string", p),
+            Self::Time(p) => primitive_node("time", p),
+            Self::UnsignedInt(p) => primitive_node("unsignedInt", p),
+            Self::Uri(p) => primitive_node("uri", p),
+            Self::Url(p) => primitive_node("url", p),
+            Self::Uuid(p) => primitive_node("uuid", p),
+            Self::Address(p) => Node::Complex(&**p),
+            Self::Age(p) => Node::Complex(&**p),
+            Self::Annotation(p) => Node::Complex(&**p),
+            Self::Attachment(p) => Node::Complex(&**p),
+            Self::CodeableConcept(p) => Node::Complex(&**p),
+            Self::Coding(p) => Node::Complex(&**p),
+            Self::ContactPoint(p) => Node::Complex(&**p),
+            Self::Count(p) => Node::Complex(&**p),
+            Self::Distance(p) => Node::Complex(&**p),
+            Self::Duration(p) => Node::Complex(&**p),
+            Self::HumanName(p) => Node::Complex(&**p),
+            Self::Identifier(p) => Node::Complex(&**p),
+            Self::Money(p) => Node::Complex(&**p),
+            Self::Period(p) => Node::Complex(&**p),
+            Self::Quantity(p) => Node::Complex(&**p),
+            Self::Range(p) => Node::Complex(&**p),
+            Self::Ratio(p) => Node::Complex(&**p),
+            Self::Reference(p) => Node::Complex(&**p),
+            Self::SampledData(p) => Node::Complex(&**p),
+            Self::Signature(p) => Node::Complex(&**p),
+            Self::Timing(p) => Node::Complex(&**p),
+            Self::ContactDetail(p) => Node::Complex(&**p),
+            Self::Contributor(p) => Node::Complex(&**p),
+            Self::DataRequirement(p) => Node::Complex(&**p),
+            Self::Expression(p) => Node::Complex(&**p),
+            Self::ParameterDefinition(p) => Node::Complex(&**p),
+            Self::RelatedArtifact(p) => Node::Complex(&**p),
+            Self::TriggerDefinition(p) => Node::Complex(&**p),
+            Self::UsageContext(p) => Node::Complex(&**p),
+            Self::Dosage(p) => Node::Complex(&**p),
+            Self::Meta(p) => Node::Complex(&**p),
+        }
+    }
+}
+
 impl FromJson for ElementDefinitionExample {
     fn from_json(r: &mut JsonReader<'_>) -> Result<Self, Error> {
         let mut f_id: Option<String> = None;
@@ -4660,6 +5364,22 @@ impl ToJson for ElementDefinitionExample {
     }
 }
 
+impl Navigable for ElementDefinitionExample {
+    fn fhir_type(&self) -> &'static str {
+        "Element"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_plain(out, "string", self.id.as_deref()),
+            "extension" => push_vec(out, &self.extension),
+            "label" => push_prim(out, "string", &self.label),
+            "value" => out.push(self.value.node()),
+            _ => {}
+        }
+    }
+}
+
 #[doc = "Condition that must evaluate to true\n\nFormal constraints such as co-occurrence and other constraints that can be computationally evaluated within the context of the instance.\n\nFHIR element `ElementDefinition.constraint`."]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ElementDefinitionConstraint {
@@ -4767,6 +5487,27 @@ impl ToJson for ElementDefinitionConstraint {
     }
 }
 
+impl Navigable for ElementDefinitionConstraint {
+    fn fhir_type(&self) -> &'static str {
+        "Element"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_plain(out, "string", self.id.as_deref()),
+            "extension" => push_vec(out, &self.extension),
+            "key" => push_prim(out, "id", &self.key),
+            "requirements" => push_opt_prim(out, "string", &self.requirements),
+            "severity" => push_prim(out, "code", &self.severity),
+            "human" => push_prim(out, "string", &self.human),
+            "expression" => push_opt_prim(out, "string", &self.expression),
+            "xpath" => push_opt_prim(out, "string", &self.xpath),
+            "source" => push_opt_prim(out, "canonical", &self.source),
+            _ => {}
+        }
+    }
+}
+
 #[doc = "ValueSet details if this is coded\n\nBinds to a value set if this element is coded (code, Coding, CodeableConcept, Quantity), or the data types (string, uri).\n\nFHIR element `ElementDefinition.binding`."]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ElementDefinitionBinding {
@@ -4835,6 +5576,23 @@ impl ToJson for ElementDefinitionBinding {
         write_opt_prim(w, "description", &self.description);
         write_opt_prim(w, "valueSet", &self.value_set);
         w.end_object();
+    }
+}
+
+impl Navigable for ElementDefinitionBinding {
+    fn fhir_type(&self) -> &'static str {
+        "Element"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_plain(out, "string", self.id.as_deref()),
+            "extension" => push_vec(out, &self.extension),
+            "strength" => push_prim(out, "code", &self.strength),
+            "description" => push_opt_prim(out, "string", &self.description),
+            "valueSet" => push_opt_prim(out, "canonical", &self.value_set),
+            _ => {}
+        }
     }
 }
 
@@ -4914,6 +5672,24 @@ impl ToJson for ElementDefinitionMapping {
         write_prim(w, "map", &self.map);
         write_opt_prim(w, "comment", &self.comment);
         w.end_object();
+    }
+}
+
+impl Navigable for ElementDefinitionMapping {
+    fn fhir_type(&self) -> &'static str {
+        "Element"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_plain(out, "string", self.id.as_deref()),
+            "extension" => push_vec(out, &self.extension),
+            "identity" => push_prim(out, "id", &self.identity),
+            "language" => push_opt_prim(out, "code", &self.language),
+            "map" => push_prim(out, "string", &self.map),
+            "comment" => push_opt_prim(out, "string", &self.comment),
+            _ => {}
+        }
     }
 }
 
@@ -5001,6 +5777,25 @@ impl ToJson for Expression {
         write_opt_prim(w, "expression", &self.expression);
         write_opt_prim(w, "reference", &self.reference);
         w.end_object();
+    }
+}
+
+impl Navigable for Expression {
+    fn fhir_type(&self) -> &'static str {
+        "Expression"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_plain(out, "string", self.id.as_deref()),
+            "extension" => push_vec(out, &self.extension),
+            "description" => push_opt_prim(out, "string", &self.description),
+            "name" => push_opt_prim(out, "id", &self.name),
+            "language" => push_prim(out, "code", &self.language),
+            "expression" => push_opt_prim(out, "string", &self.expression),
+            "reference" => push_opt_prim(out, "uri", &self.reference),
+            _ => {}
+        }
     }
 }
 
@@ -5368,6 +6163,63 @@ impl Choice for ExtensionValue {
     }
 }
 
+impl ChoiceNode for ExtensionValue {
+    fn node(&self) -> Node<'_> {
+        match self {
+            Self::Base64Binary(p) => primitive_node("base64Binary", p),
+            Self::Boolean(p) => primitive_node("boolean", p),
+            Self::Canonical(p) => primitive_node("canonical", p),
+            Self::Code(p) => primitive_node("code", p),
+            Self::Date(p) => primitive_node("date", p),
+            Self::DateTime(p) => primitive_node("dateTime", p),
+            Self::Decimal(p) => primitive_node("decimal", p),
+            Self::Id(p) => primitive_node("id", p),
+            Self::Instant(p) => primitive_node("instant", p),
+            Self::Integer(p) => primitive_node("integer", p),
+            Self::Markdown(p) => primitive_node("markdown", p),
+            Self::Oid(p) => primitive_node("oid", p),
+            Self::PositiveInt(p) => primitive_node("positiveInt", p),
+            Self::String(p) => primitive_node("string", p),
+            Self::Time(p) => primitive_node("time", p),
+            Self::UnsignedInt(p) => primitive_node("unsignedInt", p),
+            Self::Uri(p) => primitive_node("uri", p),
+            Self::Url(p) => primitive_node("url", p),
+            Self::Uuid(p) => primitive_node("uuid", p),
+            Self::Address(p) => Node::Complex(&**p),
+            Self::Age(p) => Node::Complex(&**p),
+            Self::Annotation(p) => Node::Complex(&**p),
+            Self::Attachment(p) => Node::Complex(&**p),
+            Self::CodeableConcept(p) => Node::Complex(&**p),
+            Self::Coding(p) => Node::Complex(&**p),
+            Self::ContactPoint(p) => Node::Complex(&**p),
+            Self::Count(p) => Node::Complex(&**p),
+            Self::Distance(p) => Node::Complex(&**p),
+            Self::Duration(p) => Node::Complex(&**p),
+            Self::HumanName(p) => Node::Complex(&**p),
+            Self::Identifier(p) => Node::Complex(&**p),
+            Self::Money(p) => Node::Complex(&**p),
+            Self::Period(p) => Node::Complex(&**p),
+            Self::Quantity(p) => Node::Complex(&**p),
+            Self::Range(p) => Node::Complex(&**p),
+            Self::Ratio(p) => Node::Complex(&**p),
+            Self::Reference(p) => Node::Complex(&**p),
+            Self::SampledData(p) => Node::Complex(&**p),
+            Self::Signature(p) => Node::Complex(&**p),
+            Self::Timing(p) => Node::Complex(&**p),
+            Self::ContactDetail(p) => Node::Complex(&**p),
+            Self::Contributor(p) => Node::Complex(&**p),
+            Self::DataRequirement(p) => Node::Complex(&**p),
+            Self::Expression(p) => Node::Complex(&**p),
+            Self::ParameterDefinition(p) => Node::Complex(&**p),
+            Self::RelatedArtifact(p) => Node::Complex(&**p),
+            Self::TriggerDefinition(p) => Node::Complex(&**p),
+            Self::UsageContext(p) => Node::Complex(&**p),
+            Self::Dosage(p) => Node::Complex(&**p),
+            Self::Meta(p) => Node::Complex(&**p),
+        }
+    }
+}
+
 impl FromJson for Extension {
     fn from_json(r: &mut JsonReader<'_>) -> Result<Self, Error> {
         let mut f_id: Option<String> = None;
@@ -5633,6 +6485,22 @@ impl ToJson for Extension {
     }
 }
 
+impl Navigable for Extension {
+    fn fhir_type(&self) -> &'static str {
+        "Extension"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_plain(out, "string", self.id.as_deref()),
+            "extension" => push_vec(out, &self.extension),
+            "url" => push_plain(out, "string", Some(&self.url)),
+            "value" => push_choice(out, &self.value),
+            _ => {}
+        }
+    }
+}
+
 #[doc = "Name of a human - parts and usage\n\nA human's name with the ability to identify parts and usage.\n\nFHIR element `HumanName`."]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct HumanName {
@@ -5718,6 +6586,27 @@ impl ToJson for HumanName {
     }
 }
 
+impl Navigable for HumanName {
+    fn fhir_type(&self) -> &'static str {
+        "HumanName"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_plain(out, "string", self.id.as_deref()),
+            "extension" => push_vec(out, &self.extension),
+            "use" => push_opt_prim(out, "code", &self.use_),
+            "text" => push_opt_prim(out, "string", &self.text),
+            "family" => push_opt_prim(out, "string", &self.family),
+            "given" => push_vec_prim(out, "string", &self.given),
+            "prefix" => push_vec_prim(out, "string", &self.prefix),
+            "suffix" => push_vec_prim(out, "string", &self.suffix),
+            "period" => push_opt(out, &self.period),
+            _ => {}
+        }
+    }
+}
+
 #[doc = "An identifier intended for computation\n\nAn identifier - identifies some entity uniquely and unambiguously. Typically this is used for business identifiers.\n\nFHIR element `Identifier`."]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Identifier {
@@ -5791,6 +6680,26 @@ impl ToJson for Identifier {
         write_opt(w, "period", &self.period);
         write_opt(w, "assigner", &self.assigner);
         w.end_object();
+    }
+}
+
+impl Navigable for Identifier {
+    fn fhir_type(&self) -> &'static str {
+        "Identifier"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_plain(out, "string", self.id.as_deref()),
+            "extension" => push_vec(out, &self.extension),
+            "use" => push_opt_prim(out, "code", &self.use_),
+            "type" => push_opt(out, &self.type_),
+            "system" => push_opt_prim(out, "uri", &self.system),
+            "value" => push_opt_prim(out, "string", &self.value),
+            "period" => push_opt(out, &self.period),
+            "assigner" => push_opt(out, &self.assigner),
+            _ => {}
+        }
     }
 }
 
@@ -5894,6 +6803,26 @@ impl ToJson for MarketingStatus {
     }
 }
 
+impl Navigable for MarketingStatus {
+    fn fhir_type(&self) -> &'static str {
+        "MarketingStatus"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_plain(out, "string", self.id.as_deref()),
+            "extension" => push_vec(out, &self.extension),
+            "modifierExtension" => push_vec(out, &self.modifier_extension),
+            "country" => push_one(out, &self.country),
+            "jurisdiction" => push_opt(out, &self.jurisdiction),
+            "status" => push_one(out, &self.status),
+            "dateRange" => push_one(out, &self.date_range),
+            "restoreDate" => push_opt_prim(out, "dateTime", &self.restore_date),
+            _ => {}
+        }
+    }
+}
+
 #[doc = "Metadata about a resource\n\nThe metadata about a resource. This is content in the resource that is maintained by the infrastructure. Changes to the content might not always be associated with version changes to the resource.\n\nFHIR element `Meta`."]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Meta {
@@ -5971,6 +6900,26 @@ impl ToJson for Meta {
     }
 }
 
+impl Navigable for Meta {
+    fn fhir_type(&self) -> &'static str {
+        "Meta"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_plain(out, "string", self.id.as_deref()),
+            "extension" => push_vec(out, &self.extension),
+            "versionId" => push_opt_prim(out, "id", &self.version_id),
+            "lastUpdated" => push_opt_prim(out, "instant", &self.last_updated),
+            "source" => push_opt_prim(out, "uri", &self.source),
+            "profile" => push_vec_prim(out, "canonical", &self.profile),
+            "security" => push_vec(out, &self.security),
+            "tag" => push_vec(out, &self.tag),
+            _ => {}
+        }
+    }
+}
+
 #[doc = "An amount of economic utility in some recognized currency\n\nAn amount of economic utility in some recognized currency.\n\nFHIR element `Money`."]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Money {
@@ -6019,6 +6968,22 @@ impl ToJson for Money {
         write_opt_prim(w, "value", &self.value);
         write_opt_prim(w, "currency", &self.currency);
         w.end_object();
+    }
+}
+
+impl Navigable for Money {
+    fn fhir_type(&self) -> &'static str {
+        "Money"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_plain(out, "string", self.id.as_deref()),
+            "extension" => push_vec(out, &self.extension),
+            "value" => push_opt_prim(out, "decimal", &self.value),
+            "currency" => push_opt_prim(out, "code", &self.currency),
+            _ => {}
+        }
     }
 }
 
@@ -6084,6 +7049,22 @@ impl ToJson for Narrative {
             w.string(&self.div);
         }
         w.end_object();
+    }
+}
+
+impl Navigable for Narrative {
+    fn fhir_type(&self) -> &'static str {
+        "Narrative"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_plain(out, "string", self.id.as_deref()),
+            "extension" => push_vec(out, &self.extension),
+            "status" => push_prim(out, "code", &self.status),
+            "div" => push_plain(out, "xhtml", Some(&self.div)),
+            _ => {}
+        }
     }
 }
 
@@ -6193,6 +7174,27 @@ impl ToJson for ParameterDefinition {
     }
 }
 
+impl Navigable for ParameterDefinition {
+    fn fhir_type(&self) -> &'static str {
+        "ParameterDefinition"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_plain(out, "string", self.id.as_deref()),
+            "extension" => push_vec(out, &self.extension),
+            "name" => push_opt_prim(out, "code", &self.name),
+            "use" => push_prim(out, "code", &self.use_),
+            "min" => push_opt_prim(out, "integer", &self.min),
+            "max" => push_opt_prim(out, "string", &self.max),
+            "documentation" => push_opt_prim(out, "string", &self.documentation),
+            "type" => push_prim(out, "code", &self.type_),
+            "profile" => push_opt_prim(out, "canonical", &self.profile),
+            _ => {}
+        }
+    }
+}
+
 #[doc = "Time range defined by start and end date/time\n\nA time period defined by a start and end date and optionally time.\n\nFHIR element `Period`."]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Period {
@@ -6244,6 +7246,22 @@ impl ToJson for Period {
     }
 }
 
+impl Navigable for Period {
+    fn fhir_type(&self) -> &'static str {
+        "Period"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_plain(out, "string", self.id.as_deref()),
+            "extension" => push_vec(out, &self.extension),
+            "start" => push_opt_prim(out, "dateTime", &self.start),
+            "end" => push_opt_prim(out, "dateTime", &self.end),
+            _ => {}
+        }
+    }
+}
+
 #[doc = "A definition of a set of people that apply to some clinically related context, for example people contraindicated for a certain medication\n\nA populatioof people with some set of grouping criteria.\n\nFHIR element `Population`."]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Population {
@@ -6283,6 +7301,15 @@ impl Choice for PopulationAge {
         match self {
             Self::Range(p) => write_single(w, "ageRange", p),
             Self::CodeableConcept(p) => write_single(w, "ageCodeableConcept", p),
+        }
+    }
+}
+
+impl ChoiceNode for PopulationAge {
+    fn node(&self) -> Node<'_> {
+        match self {
+            Self::Range(p) => Node::Complex(&**p),
+            Self::CodeableConcept(p) => Node::Complex(&**p),
         }
     }
 }
@@ -6339,6 +7366,25 @@ impl ToJson for Population {
         write_opt(w, "race", &self.race);
         write_opt(w, "physiologicalCondition", &self.physiological_condition);
         w.end_object();
+    }
+}
+
+impl Navigable for Population {
+    fn fhir_type(&self) -> &'static str {
+        "Population"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_plain(out, "string", self.id.as_deref()),
+            "extension" => push_vec(out, &self.extension),
+            "modifierExtension" => push_vec(out, &self.modifier_extension),
+            "age" => push_choice(out, &self.age),
+            "gender" => push_opt(out, &self.gender),
+            "race" => push_opt(out, &self.race),
+            "physiologicalCondition" => push_opt(out, &self.physiological_condition),
+            _ => {}
+        }
     }
 }
 
@@ -6454,6 +7500,32 @@ impl ToJson for ProdCharacteristic {
     }
 }
 
+impl Navigable for ProdCharacteristic {
+    fn fhir_type(&self) -> &'static str {
+        "ProdCharacteristic"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_plain(out, "string", self.id.as_deref()),
+            "extension" => push_vec(out, &self.extension),
+            "modifierExtension" => push_vec(out, &self.modifier_extension),
+            "height" => push_opt(out, &self.height),
+            "width" => push_opt(out, &self.width),
+            "depth" => push_opt(out, &self.depth),
+            "weight" => push_opt(out, &self.weight),
+            "nominalVolume" => push_opt(out, &self.nominal_volume),
+            "externalDiameter" => push_opt(out, &self.external_diameter),
+            "shape" => push_opt_prim(out, "string", &self.shape),
+            "color" => push_vec_prim(out, "string", &self.color),
+            "imprint" => push_vec_prim(out, "string", &self.imprint),
+            "image" => push_vec(out, &self.image),
+            "scoring" => push_opt(out, &self.scoring),
+            _ => {}
+        }
+    }
+}
+
 #[doc = "The shelf-life and storage information for a medicinal product item or container can be described using this class\n\nThe shelf-life and storage information for a medicinal product item or container can be described using this class.\n\nFHIR element `ProductShelfLife`."]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ProductShelfLife {
@@ -6545,6 +7617,25 @@ impl ToJson for ProductShelfLife {
     }
 }
 
+impl Navigable for ProductShelfLife {
+    fn fhir_type(&self) -> &'static str {
+        "ProductShelfLife"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_plain(out, "string", self.id.as_deref()),
+            "extension" => push_vec(out, &self.extension),
+            "modifierExtension" => push_vec(out, &self.modifier_extension),
+            "identifier" => push_opt(out, &self.identifier),
+            "type" => push_one(out, &self.type_),
+            "period" => push_one(out, &self.period),
+            "specialPrecautionsForStorage" => push_vec(out, &self.special_precautions_for_storage),
+            _ => {}
+        }
+    }
+}
+
 #[doc = "A measured or measurable amount\n\nA measured amount (or an amount that can potentially be measured). Note that measured amounts include amounts that are not precisely quantified, including amounts involving arbitrary units and floating currencies.\n\nFHIR element `Quantity`."]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Quantity {
@@ -6617,6 +7708,25 @@ impl ToJson for Quantity {
     }
 }
 
+impl Navigable for Quantity {
+    fn fhir_type(&self) -> &'static str {
+        "Quantity"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_plain(out, "string", self.id.as_deref()),
+            "extension" => push_vec(out, &self.extension),
+            "value" => push_opt_prim(out, "decimal", &self.value),
+            "comparator" => push_opt_prim(out, "code", &self.comparator),
+            "unit" => push_opt_prim(out, "string", &self.unit),
+            "system" => push_opt_prim(out, "uri", &self.system),
+            "code" => push_opt_prim(out, "code", &self.code),
+            _ => {}
+        }
+    }
+}
+
 #[doc = "Set of values bounded by low and high\n\nA set of ordered Quantities defined by a low and high limit.\n\nFHIR element `Range`."]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Range {
@@ -6666,6 +7776,22 @@ impl ToJson for Range {
     }
 }
 
+impl Navigable for Range {
+    fn fhir_type(&self) -> &'static str {
+        "Range"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_plain(out, "string", self.id.as_deref()),
+            "extension" => push_vec(out, &self.extension),
+            "low" => push_opt(out, &self.low),
+            "high" => push_opt(out, &self.high),
+            _ => {}
+        }
+    }
+}
+
 #[doc = "A ratio of two Quantity values - a numerator and a denominator\n\nA relationship of two Quantity values - expressed as a numerator and a denominator.\n\nFHIR element `Ratio`."]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Ratio {
@@ -6712,6 +7838,22 @@ impl ToJson for Ratio {
         write_opt(w, "numerator", &self.numerator);
         write_opt(w, "denominator", &self.denominator);
         w.end_object();
+    }
+}
+
+impl Navigable for Ratio {
+    fn fhir_type(&self) -> &'static str {
+        "Ratio"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_plain(out, "string", self.id.as_deref()),
+            "extension" => push_vec(out, &self.extension),
+            "numerator" => push_opt(out, &self.numerator),
+            "denominator" => push_opt(out, &self.denominator),
+            _ => {}
+        }
     }
 }
 
@@ -6776,6 +7918,24 @@ impl ToJson for Reference {
         write_opt(w, "identifier", &self.identifier);
         write_opt_prim(w, "display", &self.display);
         w.end_object();
+    }
+}
+
+impl Navigable for Reference {
+    fn fhir_type(&self) -> &'static str {
+        "Reference"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_plain(out, "string", self.id.as_deref()),
+            "extension" => push_vec(out, &self.extension),
+            "reference" => push_opt_prim(out, "string", &self.reference),
+            "type" => push_opt_prim(out, "uri", &self.type_),
+            "identifier" => push_opt(out, &self.identifier),
+            "display" => push_opt_prim(out, "string", &self.display),
+            _ => {}
+        }
     }
 }
 
@@ -6878,6 +8038,27 @@ impl ToJson for RelatedArtifact {
         write_opt(w, "document", &self.document);
         write_opt_prim(w, "resource", &self.resource);
         w.end_object();
+    }
+}
+
+impl Navigable for RelatedArtifact {
+    fn fhir_type(&self) -> &'static str {
+        "RelatedArtifact"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_plain(out, "string", self.id.as_deref()),
+            "extension" => push_vec(out, &self.extension),
+            "type" => push_prim(out, "code", &self.type_),
+            "label" => push_opt_prim(out, "string", &self.label),
+            "display" => push_opt_prim(out, "string", &self.display),
+            "citation" => push_opt_prim(out, "markdown", &self.citation),
+            "url" => push_opt_prim(out, "url", &self.url),
+            "document" => push_opt(out, &self.document),
+            "resource" => push_opt_prim(out, "canonical", &self.resource),
+            _ => {}
+        }
     }
 }
 
@@ -6989,6 +8170,27 @@ impl ToJson for SampledData {
     }
 }
 
+impl Navigable for SampledData {
+    fn fhir_type(&self) -> &'static str {
+        "SampledData"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_plain(out, "string", self.id.as_deref()),
+            "extension" => push_vec(out, &self.extension),
+            "origin" => push_one(out, &self.origin),
+            "period" => push_prim(out, "decimal", &self.period),
+            "factor" => push_opt_prim(out, "decimal", &self.factor),
+            "lowerLimit" => push_opt_prim(out, "decimal", &self.lower_limit),
+            "upperLimit" => push_opt_prim(out, "decimal", &self.upper_limit),
+            "dimensions" => push_prim(out, "positiveInt", &self.dimensions),
+            "data" => push_opt_prim(out, "string", &self.data),
+            _ => {}
+        }
+    }
+}
+
 #[doc = "A Signature - XML DigSig, JWS, Graphical image of signature, etc.\n\nA signature along with supporting context. The signature may be a digital signature that is cryptographic in nature, or some other signature acceptable to the domain. This other signature may be as simple as a graphical image representing a hand-written signature, or a signature ceremony Different signature approaches have different utilities.\n\nFHIR element `Signature`."]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Signature {
@@ -7094,6 +8296,27 @@ impl ToJson for Signature {
     }
 }
 
+impl Navigable for Signature {
+    fn fhir_type(&self) -> &'static str {
+        "Signature"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_plain(out, "string", self.id.as_deref()),
+            "extension" => push_vec(out, &self.extension),
+            "type" => push_vec(out, &self.type_),
+            "when" => push_prim(out, "instant", &self.when),
+            "who" => push_one(out, &self.who),
+            "onBehalfOf" => push_opt(out, &self.on_behalf_of),
+            "targetFormat" => push_opt_prim(out, "code", &self.target_format),
+            "sigFormat" => push_opt_prim(out, "code", &self.sig_format),
+            "data" => push_opt_prim(out, "base64Binary", &self.data),
+            _ => {}
+        }
+    }
+}
+
 #[doc = "Chemical substances are a single substance type whose primary defining element is the molecular structure. Chemical substances shall be defined on the basis of their complete covalent molecular structure; the presence of a salt (counter-ion) and/or solvates (water, alcohols) is also captured. Purity, grade, physical form or particle size are not taken into account in the definition of a chemical substance or in the assignment of a Substance ID\n\nChemical substances are a single substance type whose primary defining element is the molecular structure. Chemical substances shall be defined on the basis of their complete covalent molecular structure; the presence of a salt (counter-ion) and/or solvates (water, alcohols) is also captured. Purity, grade, physical form or particle size are not taken into account in the definition of a chemical substance or in the assignment of a Substance ID.\n\nFHIR element `SubstanceAmount`."]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SubstanceAmount {
@@ -7145,6 +8368,16 @@ impl Choice for SubstanceAmountAmount {
             Self::Quantity(p) => write_single(w, "amountQuantity", p),
             Self::Range(p) => write_single(w, "amountRange", p),
             Self::String(p) => write_prim(w, "amountString", p),
+        }
+    }
+}
+
+impl ChoiceNode for SubstanceAmountAmount {
+    fn node(&self) -> Node<'_> {
+        match self {
+            Self::Quantity(p) => Node::Complex(&**p),
+            Self::Range(p) => Node::Complex(&**p),
+            Self::String(p) => primitive_node("string", p),
         }
     }
 }
@@ -7209,6 +8442,25 @@ impl ToJson for SubstanceAmount {
     }
 }
 
+impl Navigable for SubstanceAmount {
+    fn fhir_type(&self) -> &'static str {
+        "SubstanceAmount"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_plain(out, "string", self.id.as_deref()),
+            "extension" => push_vec(out, &self.extension),
+            "modifierExtension" => push_vec(out, &self.modifier_extension),
+            "amount" => push_choice(out, &self.amount),
+            "amountType" => push_opt(out, &self.amount_type),
+            "amountText" => push_opt_prim(out, "string", &self.amount_text),
+            "referenceRange" => push_opt(out, &self.reference_range),
+            _ => {}
+        }
+    }
+}
+
 #[doc = "Reference range of possible or expected values\n\nReference range of possible or expected values.\n\nFHIR element `SubstanceAmount.referenceRange`."]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SubstanceAmountReferenceRange {
@@ -7255,6 +8507,22 @@ impl ToJson for SubstanceAmountReferenceRange {
         write_opt(w, "lowLimit", &self.low_limit);
         write_opt(w, "highLimit", &self.high_limit);
         w.end_object();
+    }
+}
+
+impl Navigable for SubstanceAmountReferenceRange {
+    fn fhir_type(&self) -> &'static str {
+        "Element"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_plain(out, "string", self.id.as_deref()),
+            "extension" => push_vec(out, &self.extension),
+            "lowLimit" => push_opt(out, &self.low_limit),
+            "highLimit" => push_opt(out, &self.high_limit),
+            _ => {}
+        }
     }
 }
 
@@ -7320,6 +8588,24 @@ impl ToJson for Timing {
     }
 }
 
+impl Navigable for Timing {
+    fn fhir_type(&self) -> &'static str {
+        "Timing"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_plain(out, "string", self.id.as_deref()),
+            "extension" => push_vec(out, &self.extension),
+            "modifierExtension" => push_vec(out, &self.modifier_extension),
+            "event" => push_vec_prim(out, "dateTime", &self.event),
+            "repeat" => push_opt(out, &self.repeat),
+            "code" => push_opt(out, &self.code),
+            _ => {}
+        }
+    }
+}
+
 #[doc = "When the event is to occur\n\nA set of rules that describe when the event is scheduled.\n\nFHIR element `Timing.repeat`."]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TimingRepeat {
@@ -7382,6 +8668,16 @@ impl Choice for TimingRepeatBounds {
             Self::Duration(p) => write_single(w, "boundsDuration", p),
             Self::Range(p) => write_single(w, "boundsRange", p),
             Self::Period(p) => write_single(w, "boundsPeriod", p),
+        }
+    }
+}
+
+impl ChoiceNode for TimingRepeatBounds {
+    fn node(&self) -> Node<'_> {
+        match self {
+            Self::Duration(p) => Node::Complex(&**p),
+            Self::Range(p) => Node::Complex(&**p),
+            Self::Period(p) => Node::Complex(&**p),
         }
     }
 }
@@ -7496,6 +8792,35 @@ impl ToJson for TimingRepeat {
     }
 }
 
+impl Navigable for TimingRepeat {
+    fn fhir_type(&self) -> &'static str {
+        "Element"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_plain(out, "string", self.id.as_deref()),
+            "extension" => push_vec(out, &self.extension),
+            "bounds" => push_choice(out, &self.bounds),
+            "count" => push_opt_prim(out, "positiveInt", &self.count),
+            "countMax" => push_opt_prim(out, "positiveInt", &self.count_max),
+            "duration" => push_opt_prim(out, "decimal", &self.duration),
+            "durationMax" => push_opt_prim(out, "decimal", &self.duration_max),
+            "durationUnit" => push_opt_prim(out, "code", &self.duration_unit),
+            "frequency" => push_opt_prim(out, "positiveInt", &self.frequency),
+            "frequencyMax" => push_opt_prim(out, "positiveInt", &self.frequency_max),
+            "period" => push_opt_prim(out, "decimal", &self.period),
+            "periodMax" => push_opt_prim(out, "decimal", &self.period_max),
+            "periodUnit" => push_opt_prim(out, "code", &self.period_unit),
+            "dayOfWeek" => push_vec_prim(out, "code", &self.day_of_week),
+            "timeOfDay" => push_vec_prim(out, "time", &self.time_of_day),
+            "when" => push_vec_prim(out, "code", &self.when),
+            "offset" => push_opt_prim(out, "unsignedInt", &self.offset),
+            _ => {}
+        }
+    }
+}
+
 #[doc = "Defines an expected trigger for a module\n\nA description of a triggering event. Triggering events can be named events, data events, or periodic, as determined by the type element.\n\nFHIR element `TriggerDefinition`."]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TriggerDefinition {
@@ -7578,6 +8903,17 @@ impl Choice for TriggerDefinitionTiming {
     }
 }
 
+impl ChoiceNode for TriggerDefinitionTiming {
+    fn node(&self) -> Node<'_> {
+        match self {
+            Self::Timing(p) => Node::Complex(&**p),
+            Self::Reference(p) => Node::Complex(&**p),
+            Self::Date(p) => primitive_node("date", p),
+            Self::DateTime(p) => primitive_node("dateTime", p),
+        }
+    }
+}
+
 impl FromJson for TriggerDefinition {
     fn from_json(r: &mut JsonReader<'_>) -> Result<Self, Error> {
         let mut f_id: Option<String> = None;
@@ -7645,6 +8981,25 @@ impl ToJson for TriggerDefinition {
     }
 }
 
+impl Navigable for TriggerDefinition {
+    fn fhir_type(&self) -> &'static str {
+        "TriggerDefinition"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_plain(out, "string", self.id.as_deref()),
+            "extension" => push_vec(out, &self.extension),
+            "type" => push_prim(out, "code", &self.type_),
+            "name" => push_opt_prim(out, "string", &self.name),
+            "timing" => push_choice(out, &self.timing),
+            "data" => push_vec(out, &self.data),
+            "condition" => push_opt(out, &self.condition),
+            _ => {}
+        }
+    }
+}
+
 #[doc = "Describes the context of use for a conformance or knowledge resource\n\nSpecifies clinical/business/etc. metadata that can be used to retrieve, index and/or categorize an artifact. This metadata can either be specific to the applicable population (e.g., age category, DRG) or the specific context of care (e.g., venue, care setting, provider of care).\n\nFHIR element `UsageContext`."]
 #[derive(Debug, Clone, PartialEq)]
 pub struct UsageContext {
@@ -7700,6 +9055,17 @@ impl Choice for UsageContextValue {
     }
 }
 
+impl ChoiceNode for UsageContextValue {
+    fn node(&self) -> Node<'_> {
+        match self {
+            Self::CodeableConcept(p) => Node::Complex(&**p),
+            Self::Quantity(p) => Node::Complex(&**p),
+            Self::Range(p) => Node::Complex(&**p),
+            Self::Reference(p) => Node::Complex(&**p),
+        }
+    }
+}
+
 impl FromJson for UsageContext {
     fn from_json(r: &mut JsonReader<'_>) -> Result<Self, Error> {
         let mut f_id: Option<String> = None;
@@ -7748,5 +9114,21 @@ impl ToJson for UsageContext {
         }
         self.value.write_choice(w);
         w.end_object();
+    }
+}
+
+impl Navigable for UsageContext {
+    fn fhir_type(&self) -> &'static str {
+        "UsageContext"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_plain(out, "string", self.id.as_deref()),
+            "extension" => push_vec(out, &self.extension),
+            "code" => push_one(out, &self.code),
+            "value" => out.push(self.value.node()),
+            _ => {}
+        }
     }
 }

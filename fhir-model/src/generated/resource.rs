@@ -466,6 +466,88 @@ impl ToJson for Resource {
     }
 }
 
+impl crate::navigate::Navigable for Resource {
+    fn fhir_type(&self) -> &'static str {
+        match self {
+            Resource::Task(_) => "Task",
+            Resource::ServiceRequest(_) => "ServiceRequest",
+            Resource::CommunicationRequest(_) => "CommunicationRequest",
+            Resource::Communication(_) => "Communication",
+            Resource::Bundle(_) => "Bundle",
+            Resource::Parameters(_) => "Parameters",
+            Resource::OperationOutcome(_) => "OperationOutcome",
+            Resource::Subscription(_) => "Subscription",
+            Resource::Condition(_) => "Condition",
+            Resource::Patient(_) => "Patient",
+            Resource::Practitioner(_) => "Practitioner",
+            Resource::PractitionerRole(_) => "PractitionerRole",
+            Resource::Organization(_) => "Organization",
+            Resource::Group(_) => "Group",
+            Resource::Coverage(_) => "Coverage",
+            Resource::Claim(_) => "Claim",
+            Resource::ExplanationOfBenefit(_) => "ExplanationOfBenefit",
+            Resource::DocumentReference(_) => "DocumentReference",
+            Resource::Binary(_) => "Binary",
+            Resource::Questionnaire(_) => "Questionnaire",
+            Resource::QuestionnaireResponse(_) => "QuestionnaireResponse",
+            Resource::Consent(_) => "Consent",
+            Resource::Provenance(_) => "Provenance",
+            Resource::CapabilityStatement(_) => "CapabilityStatement",
+            Resource::Endpoint(_) => "Endpoint",
+            Resource::Basic(_) => "Basic",
+            Resource::Observation(_) => "Observation",
+            Resource::Procedure(_) => "Procedure",
+            Resource::Goal(_) => "Goal",
+            Resource::Location(_) => "Location",
+            Resource::HealthcareService(_) => "HealthcareService",
+            Resource::Encounter(_) => "Encounter",
+            Resource::Device(_) => "Device",
+            Resource::RelatedPerson(_) => "RelatedPerson",
+            Resource::Other(o) => static_type_name(o.resource_type()).unwrap_or("Resource"),
+        }
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<crate::navigate::Node<'a>>) {
+        match self {
+            Resource::Task(x) => x.children(name, out),
+            Resource::ServiceRequest(x) => x.children(name, out),
+            Resource::CommunicationRequest(x) => x.children(name, out),
+            Resource::Communication(x) => x.children(name, out),
+            Resource::Bundle(x) => x.children(name, out),
+            Resource::Parameters(x) => x.children(name, out),
+            Resource::OperationOutcome(x) => x.children(name, out),
+            Resource::Subscription(x) => x.children(name, out),
+            Resource::Condition(x) => x.children(name, out),
+            Resource::Patient(x) => x.children(name, out),
+            Resource::Practitioner(x) => x.children(name, out),
+            Resource::PractitionerRole(x) => x.children(name, out),
+            Resource::Organization(x) => x.children(name, out),
+            Resource::Group(x) => x.children(name, out),
+            Resource::Coverage(x) => x.children(name, out),
+            Resource::Claim(x) => x.children(name, out),
+            Resource::ExplanationOfBenefit(x) => x.children(name, out),
+            Resource::DocumentReference(x) => x.children(name, out),
+            Resource::Binary(x) => x.children(name, out),
+            Resource::Questionnaire(x) => x.children(name, out),
+            Resource::QuestionnaireResponse(x) => x.children(name, out),
+            Resource::Consent(x) => x.children(name, out),
+            Resource::Provenance(x) => x.children(name, out),
+            Resource::CapabilityStatement(x) => x.children(name, out),
+            Resource::Endpoint(x) => x.children(name, out),
+            Resource::Basic(x) => x.children(name, out),
+            Resource::Observation(x) => x.children(name, out),
+            Resource::Procedure(x) => x.children(name, out),
+            Resource::Goal(x) => x.children(name, out),
+            Resource::Location(x) => x.children(name, out),
+            Resource::HealthcareService(x) => x.children(name, out),
+            Resource::Encounter(x) => x.children(name, out),
+            Resource::Device(x) => x.children(name, out),
+            Resource::RelatedPerson(x) => x.children(name, out),
+            Resource::Other(_) => {}
+        }
+    }
+}
+
 impl From<Task> for Resource {
     fn from(x: Task) -> Self {
         Resource::Task(Box::new(x))

@@ -126,6 +126,8 @@ pub struct StructDef {
     pub fields: Vec<Field>,
     /// For resources: `Resource` or `DomainResource` base.
     pub domain_resource: bool,
+    /// True for a datatype and the elements nested in it (their FHIR type is `Element`).
+    pub datatype_owner: bool,
 }
 
 /// A generated enum for a required value set.
@@ -236,6 +238,7 @@ struct Builder<'a> {
     enum_by_url: BTreeMap<String, String>,
     aliases: BTreeMap<String, String>,
     reserved: BTreeSet<String>,
+    current_is_datatype: bool,
 }
 
 impl Builder<'_> {
@@ -289,6 +292,7 @@ impl Builder<'_> {
             children.entry(parent).or_default().push(e);
         }
         let type_name = pascal(&root);
+        self.current_is_datatype = kind == StructKind::Datatype;
         let domain_resource = sd["baseDefinition"]
             .as_str()
             .is_some_and(|b| b.ends_with("/DomainResource"));
@@ -417,6 +421,7 @@ impl Builder<'_> {
             definition: root_el["definition"].as_str().unwrap_or_default().to_owned(),
             fields,
             domain_resource,
+            datatype_owner: self.current_is_datatype,
         });
         Ok(())
     }
@@ -457,6 +462,7 @@ pub fn build(defs: &Definitions) -> Result<Model, String> {
         enum_by_url: BTreeMap::new(),
         aliases: BTreeMap::new(),
         reserved: BTreeSet::new(),
+        current_is_datatype: false,
     };
     // Complex datatypes: every non-abstract complex type. Age, Count, Distance, Duration are
     // specialisations of Quantity with Quantity's elements; they become aliases.

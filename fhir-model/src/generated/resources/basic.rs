@@ -15,6 +15,7 @@ use crate::formats::StrFormat;
 use crate::generated::codes::*;
 use crate::generated::datatypes::*;
 use crate::json::*;
+use crate::navigate::*;
 use crate::primitive::Primitive;
 use crate::resource::Resource;
 use crate::temporal::{Date, DateTime, Instant, Time};
@@ -151,6 +152,31 @@ impl ToJson for Basic {
         write_opt_prim(w, "created", &self.created);
         write_opt(w, "author", &self.author);
         w.end_object();
+    }
+}
+
+impl Navigable for Basic {
+    fn fhir_type(&self) -> &'static str {
+        "Basic"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_opt_prim(out, "id", &self.id),
+            "meta" => push_opt(out, &self.meta),
+            "implicitRules" => push_opt_prim(out, "uri", &self.implicit_rules),
+            "language" => push_opt_prim(out, "code", &self.language),
+            "text" => push_opt(out, &self.text),
+            "contained" => push_vec(out, &self.contained),
+            "extension" => push_vec(out, &self.extension),
+            "modifierExtension" => push_vec(out, &self.modifier_extension),
+            "identifier" => push_vec(out, &self.identifier),
+            "code" => push_one(out, &self.code),
+            "subject" => push_opt(out, &self.subject),
+            "created" => push_opt_prim(out, "date", &self.created),
+            "author" => push_opt(out, &self.author),
+            _ => {}
+        }
     }
 }
 

@@ -15,6 +15,7 @@ use crate::formats::StrFormat;
 use crate::generated::codes::*;
 use crate::generated::datatypes::*;
 use crate::json::*;
+use crate::navigate::*;
 use crate::primitive::Primitive;
 use crate::resource::Resource;
 use crate::temporal::{Date, DateTime, Instant, Time};
@@ -108,6 +109,25 @@ impl ToJson for Binary {
         write_opt(w, "securityContext", &self.security_context);
         write_opt_prim(w, "data", &self.data);
         w.end_object();
+    }
+}
+
+impl Navigable for Binary {
+    fn fhir_type(&self) -> &'static str {
+        "Binary"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_opt_prim(out, "id", &self.id),
+            "meta" => push_opt(out, &self.meta),
+            "implicitRules" => push_opt_prim(out, "uri", &self.implicit_rules),
+            "language" => push_opt_prim(out, "code", &self.language),
+            "contentType" => push_prim(out, "code", &self.content_type),
+            "securityContext" => push_opt(out, &self.security_context),
+            "data" => push_opt_prim(out, "base64Binary", &self.data),
+            _ => {}
+        }
     }
 }
 

@@ -15,6 +15,7 @@ use crate::formats::StrFormat;
 use crate::generated::codes::*;
 use crate::generated::datatypes::*;
 use crate::json::*;
+use crate::navigate::*;
 use crate::primitive::Primitive;
 use crate::resource::Resource;
 use crate::temporal::{Date, DateTime, Instant, Time};
@@ -140,6 +141,29 @@ impl ToJson for Bundle {
     }
 }
 
+impl Navigable for Bundle {
+    fn fhir_type(&self) -> &'static str {
+        "Bundle"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_opt_prim(out, "id", &self.id),
+            "meta" => push_opt(out, &self.meta),
+            "implicitRules" => push_opt_prim(out, "uri", &self.implicit_rules),
+            "language" => push_opt_prim(out, "code", &self.language),
+            "identifier" => push_opt(out, &self.identifier),
+            "type" => push_prim(out, "code", &self.type_),
+            "timestamp" => push_opt_prim(out, "instant", &self.timestamp),
+            "total" => push_opt_prim(out, "unsignedInt", &self.total),
+            "link" => push_vec(out, &self.link),
+            "entry" => push_vec(out, &self.entry),
+            "signature" => push_opt(out, &self.signature),
+            _ => {}
+        }
+    }
+}
+
 impl crate::resource::FhirResource for Bundle {
     const TYPE: &'static str = "Bundle";
     fn id(&self) -> Option<&str> {
@@ -235,6 +259,23 @@ impl ToJson for BundleLink {
     }
 }
 
+impl Navigable for BundleLink {
+    fn fhir_type(&self) -> &'static str {
+        "BackboneElement"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_plain(out, "string", self.id.as_deref()),
+            "extension" => push_vec(out, &self.extension),
+            "modifierExtension" => push_vec(out, &self.modifier_extension),
+            "relation" => push_prim(out, "string", &self.relation),
+            "url" => push_prim(out, "uri", &self.url),
+            _ => {}
+        }
+    }
+}
+
 #[doc = "Search related information\n\nInformation about the search process that lead to the creation of this entry.\n\nFHIR element `Bundle.entry.search`."]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct BundleEntrySearch {
@@ -289,6 +330,23 @@ impl ToJson for BundleEntrySearch {
         write_opt_prim(w, "mode", &self.mode);
         write_opt_prim(w, "score", &self.score);
         w.end_object();
+    }
+}
+
+impl Navigable for BundleEntrySearch {
+    fn fhir_type(&self) -> &'static str {
+        "BackboneElement"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_plain(out, "string", self.id.as_deref()),
+            "extension" => push_vec(out, &self.extension),
+            "modifierExtension" => push_vec(out, &self.modifier_extension),
+            "mode" => push_opt_prim(out, "code", &self.mode),
+            "score" => push_opt_prim(out, "decimal", &self.score),
+            _ => {}
+        }
     }
 }
 
@@ -394,6 +452,27 @@ impl ToJson for BundleEntryRequest {
     }
 }
 
+impl Navigable for BundleEntryRequest {
+    fn fhir_type(&self) -> &'static str {
+        "BackboneElement"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_plain(out, "string", self.id.as_deref()),
+            "extension" => push_vec(out, &self.extension),
+            "modifierExtension" => push_vec(out, &self.modifier_extension),
+            "method" => push_prim(out, "code", &self.method),
+            "url" => push_prim(out, "uri", &self.url),
+            "ifNoneMatch" => push_opt_prim(out, "string", &self.if_none_match),
+            "ifModifiedSince" => push_opt_prim(out, "instant", &self.if_modified_since),
+            "ifMatch" => push_opt_prim(out, "string", &self.if_match),
+            "ifNoneExist" => push_opt_prim(out, "string", &self.if_none_exist),
+            _ => {}
+        }
+    }
+}
+
 #[doc = "Results of execution (transaction/batch/history)\n\nIndicates the results of processing the corresponding 'request' entry in the batch or transaction being responded to or what the results of an operation where when returning history.\n\nFHIR element `Bundle.entry.response`."]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct BundleEntryResponse {
@@ -487,6 +566,26 @@ impl ToJson for BundleEntryResponse {
     }
 }
 
+impl Navigable for BundleEntryResponse {
+    fn fhir_type(&self) -> &'static str {
+        "BackboneElement"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_plain(out, "string", self.id.as_deref()),
+            "extension" => push_vec(out, &self.extension),
+            "modifierExtension" => push_vec(out, &self.modifier_extension),
+            "status" => push_prim(out, "string", &self.status),
+            "location" => push_opt_prim(out, "uri", &self.location),
+            "etag" => push_opt_prim(out, "string", &self.etag),
+            "lastModified" => push_opt_prim(out, "instant", &self.last_modified),
+            "outcome" => push_opt(out, &self.outcome),
+            _ => {}
+        }
+    }
+}
+
 #[doc = "Entry in the bundle - will have a resource or information\n\nAn entry in a bundle resource - will either contain a resource or information about a resource (transactions and history only).\n\nFHIR element `Bundle.entry`."]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct BundleEntry {
@@ -564,5 +663,26 @@ impl ToJson for BundleEntry {
         write_opt(w, "request", &self.request);
         write_opt(w, "response", &self.response);
         w.end_object();
+    }
+}
+
+impl Navigable for BundleEntry {
+    fn fhir_type(&self) -> &'static str {
+        "BackboneElement"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_plain(out, "string", self.id.as_deref()),
+            "extension" => push_vec(out, &self.extension),
+            "modifierExtension" => push_vec(out, &self.modifier_extension),
+            "link" => push_vec(out, &self.link),
+            "fullUrl" => push_opt_prim(out, "uri", &self.full_url),
+            "resource" => push_opt(out, &self.resource),
+            "search" => push_opt(out, &self.search),
+            "request" => push_opt(out, &self.request),
+            "response" => push_opt(out, &self.response),
+            _ => {}
+        }
     }
 }

@@ -15,6 +15,7 @@ use crate::formats::StrFormat;
 use crate::generated::codes::*;
 use crate::generated::datatypes::*;
 use crate::json::*;
+use crate::navigate::*;
 use crate::primitive::Primitive;
 use crate::resource::Resource;
 use crate::temporal::{Date, DateTime, Instant, Time};
@@ -326,6 +327,52 @@ impl ToJson for CapabilityStatement {
     }
 }
 
+impl Navigable for CapabilityStatement {
+    fn fhir_type(&self) -> &'static str {
+        "CapabilityStatement"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_opt_prim(out, "id", &self.id),
+            "meta" => push_opt(out, &self.meta),
+            "implicitRules" => push_opt_prim(out, "uri", &self.implicit_rules),
+            "language" => push_opt_prim(out, "code", &self.language),
+            "text" => push_opt(out, &self.text),
+            "contained" => push_vec(out, &self.contained),
+            "extension" => push_vec(out, &self.extension),
+            "modifierExtension" => push_vec(out, &self.modifier_extension),
+            "url" => push_opt_prim(out, "uri", &self.url),
+            "version" => push_opt_prim(out, "string", &self.version),
+            "name" => push_opt_prim(out, "string", &self.name),
+            "title" => push_opt_prim(out, "string", &self.title),
+            "status" => push_prim(out, "code", &self.status),
+            "experimental" => push_opt_prim(out, "boolean", &self.experimental),
+            "date" => push_prim(out, "dateTime", &self.date),
+            "publisher" => push_opt_prim(out, "string", &self.publisher),
+            "contact" => push_vec(out, &self.contact),
+            "description" => push_opt_prim(out, "markdown", &self.description),
+            "useContext" => push_vec(out, &self.use_context),
+            "jurisdiction" => push_vec(out, &self.jurisdiction),
+            "purpose" => push_opt_prim(out, "markdown", &self.purpose),
+            "copyright" => push_opt_prim(out, "markdown", &self.copyright),
+            "kind" => push_prim(out, "code", &self.kind),
+            "instantiates" => push_vec_prim(out, "canonical", &self.instantiates),
+            "imports" => push_vec_prim(out, "canonical", &self.imports),
+            "software" => push_opt(out, &self.software),
+            "implementation" => push_opt(out, &self.implementation),
+            "fhirVersion" => push_prim(out, "code", &self.fhir_version),
+            "format" => push_vec_prim(out, "code", &self.format),
+            "patchFormat" => push_vec_prim(out, "code", &self.patch_format),
+            "implementationGuide" => push_vec_prim(out, "canonical", &self.implementation_guide),
+            "rest" => push_vec(out, &self.rest),
+            "messaging" => push_vec(out, &self.messaging),
+            "document" => push_vec(out, &self.document),
+            _ => {}
+        }
+    }
+}
+
 impl crate::resource::FhirResource for CapabilityStatement {
     const TYPE: &'static str = "CapabilityStatement";
     fn id(&self) -> Option<&str> {
@@ -429,6 +476,24 @@ impl ToJson for CapabilityStatementSoftware {
     }
 }
 
+impl Navigable for CapabilityStatementSoftware {
+    fn fhir_type(&self) -> &'static str {
+        "BackboneElement"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_plain(out, "string", self.id.as_deref()),
+            "extension" => push_vec(out, &self.extension),
+            "modifierExtension" => push_vec(out, &self.modifier_extension),
+            "name" => push_prim(out, "string", &self.name),
+            "version" => push_opt_prim(out, "string", &self.version),
+            "releaseDate" => push_opt_prim(out, "dateTime", &self.release_date),
+            _ => {}
+        }
+    }
+}
+
 #[doc = "If this describes a specific instance\n\nIdentifies a specific implementation instance that is described by the capability statement - i.e. a particular installation, rather than the capabilities of a software program.\n\nFHIR element `CapabilityStatement.implementation`."]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CapabilityStatementImplementation {
@@ -506,6 +571,24 @@ impl ToJson for CapabilityStatementImplementation {
     }
 }
 
+impl Navigable for CapabilityStatementImplementation {
+    fn fhir_type(&self) -> &'static str {
+        "BackboneElement"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_plain(out, "string", self.id.as_deref()),
+            "extension" => push_vec(out, &self.extension),
+            "modifierExtension" => push_vec(out, &self.modifier_extension),
+            "description" => push_prim(out, "string", &self.description),
+            "url" => push_opt_prim(out, "url", &self.url),
+            "custodian" => push_opt(out, &self.custodian),
+            _ => {}
+        }
+    }
+}
+
 #[doc = "Information about security of implementation\n\nInformation about security implementation from an interface perspective - what a client needs to know.\n\nFHIR element `CapabilityStatement.rest.security`."]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CapabilityStatementRestSecurity {
@@ -566,6 +649,24 @@ impl ToJson for CapabilityStatementRestSecurity {
         write_vec(w, "service", &self.service);
         write_opt_prim(w, "description", &self.description);
         w.end_object();
+    }
+}
+
+impl Navigable for CapabilityStatementRestSecurity {
+    fn fhir_type(&self) -> &'static str {
+        "BackboneElement"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_plain(out, "string", self.id.as_deref()),
+            "extension" => push_vec(out, &self.extension),
+            "modifierExtension" => push_vec(out, &self.modifier_extension),
+            "cors" => push_opt_prim(out, "boolean", &self.cors),
+            "service" => push_vec(out, &self.service),
+            "description" => push_opt_prim(out, "markdown", &self.description),
+            _ => {}
+        }
     }
 }
 
@@ -636,6 +737,23 @@ impl ToJson for CapabilityStatementRestResourceInteraction {
         write_prim(w, "code", &self.code);
         write_opt_prim(w, "documentation", &self.documentation);
         w.end_object();
+    }
+}
+
+impl Navigable for CapabilityStatementRestResourceInteraction {
+    fn fhir_type(&self) -> &'static str {
+        "BackboneElement"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_plain(out, "string", self.id.as_deref()),
+            "extension" => push_vec(out, &self.extension),
+            "modifierExtension" => push_vec(out, &self.modifier_extension),
+            "code" => push_prim(out, "code", &self.code),
+            "documentation" => push_opt_prim(out, "markdown", &self.documentation),
+            _ => {}
+        }
     }
 }
 
@@ -725,6 +843,25 @@ impl ToJson for CapabilityStatementRestResourceSearchParam {
     }
 }
 
+impl Navigable for CapabilityStatementRestResourceSearchParam {
+    fn fhir_type(&self) -> &'static str {
+        "BackboneElement"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_plain(out, "string", self.id.as_deref()),
+            "extension" => push_vec(out, &self.extension),
+            "modifierExtension" => push_vec(out, &self.modifier_extension),
+            "name" => push_prim(out, "string", &self.name),
+            "definition" => push_opt_prim(out, "canonical", &self.definition),
+            "type" => push_prim(out, "code", &self.type_),
+            "documentation" => push_opt_prim(out, "markdown", &self.documentation),
+            _ => {}
+        }
+    }
+}
+
 #[doc = "Definition of a resource operation\n\nDefinition of an operation or a named query together with its parameters and their meaning and type. Consult the definition of the operation for details about how to invoke the operation, and the parameters.\n\nFHIR element `CapabilityStatement.rest.resource.operation`."]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CapabilityStatementRestResourceOperation {
@@ -800,6 +937,24 @@ impl ToJson for CapabilityStatementRestResourceOperation {
         write_prim(w, "definition", &self.definition);
         write_opt_prim(w, "documentation", &self.documentation);
         w.end_object();
+    }
+}
+
+impl Navigable for CapabilityStatementRestResourceOperation {
+    fn fhir_type(&self) -> &'static str {
+        "BackboneElement"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_plain(out, "string", self.id.as_deref()),
+            "extension" => push_vec(out, &self.extension),
+            "modifierExtension" => push_vec(out, &self.modifier_extension),
+            "name" => push_prim(out, "string", &self.name),
+            "definition" => push_prim(out, "canonical", &self.definition),
+            "documentation" => push_opt_prim(out, "markdown", &self.documentation),
+            _ => {}
+        }
     }
 }
 
@@ -994,6 +1149,38 @@ impl ToJson for CapabilityStatementRestResource {
     }
 }
 
+impl Navigable for CapabilityStatementRestResource {
+    fn fhir_type(&self) -> &'static str {
+        "BackboneElement"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_plain(out, "string", self.id.as_deref()),
+            "extension" => push_vec(out, &self.extension),
+            "modifierExtension" => push_vec(out, &self.modifier_extension),
+            "type" => push_prim(out, "code", &self.type_),
+            "profile" => push_opt_prim(out, "canonical", &self.profile),
+            "supportedProfile" => push_vec_prim(out, "canonical", &self.supported_profile),
+            "documentation" => push_opt_prim(out, "markdown", &self.documentation),
+            "interaction" => push_vec(out, &self.interaction),
+            "versioning" => push_opt_prim(out, "code", &self.versioning),
+            "readHistory" => push_opt_prim(out, "boolean", &self.read_history),
+            "updateCreate" => push_opt_prim(out, "boolean", &self.update_create),
+            "conditionalCreate" => push_opt_prim(out, "boolean", &self.conditional_create),
+            "conditionalRead" => push_opt_prim(out, "code", &self.conditional_read),
+            "conditionalUpdate" => push_opt_prim(out, "boolean", &self.conditional_update),
+            "conditionalDelete" => push_opt_prim(out, "code", &self.conditional_delete),
+            "referencePolicy" => push_vec_prim(out, "code", &self.reference_policy),
+            "searchInclude" => push_vec_prim(out, "string", &self.search_include),
+            "searchRevInclude" => push_vec_prim(out, "string", &self.search_rev_include),
+            "searchParam" => push_vec(out, &self.search_param),
+            "operation" => push_vec(out, &self.operation),
+            _ => {}
+        }
+    }
+}
+
 #[doc = "What operations are supported?\n\nA specification of restful operations supported by the system.\n\nFHIR element `CapabilityStatement.rest.interaction`."]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CapabilityStatementRestInteraction {
@@ -1061,6 +1248,23 @@ impl ToJson for CapabilityStatementRestInteraction {
         write_prim(w, "code", &self.code);
         write_opt_prim(w, "documentation", &self.documentation);
         w.end_object();
+    }
+}
+
+impl Navigable for CapabilityStatementRestInteraction {
+    fn fhir_type(&self) -> &'static str {
+        "BackboneElement"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_plain(out, "string", self.id.as_deref()),
+            "extension" => push_vec(out, &self.extension),
+            "modifierExtension" => push_vec(out, &self.modifier_extension),
+            "code" => push_prim(out, "code", &self.code),
+            "documentation" => push_opt_prim(out, "markdown", &self.documentation),
+            _ => {}
+        }
     }
 }
 
@@ -1177,6 +1381,29 @@ impl ToJson for CapabilityStatementRest {
     }
 }
 
+impl Navigable for CapabilityStatementRest {
+    fn fhir_type(&self) -> &'static str {
+        "BackboneElement"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_plain(out, "string", self.id.as_deref()),
+            "extension" => push_vec(out, &self.extension),
+            "modifierExtension" => push_vec(out, &self.modifier_extension),
+            "mode" => push_prim(out, "code", &self.mode),
+            "documentation" => push_opt_prim(out, "markdown", &self.documentation),
+            "security" => push_opt(out, &self.security),
+            "resource" => push_vec(out, &self.resource),
+            "interaction" => push_vec(out, &self.interaction),
+            "searchParam" => push_vec(out, &self.search_param),
+            "operation" => push_vec(out, &self.operation),
+            "compartment" => push_vec_prim(out, "canonical", &self.compartment),
+            _ => {}
+        }
+    }
+}
+
 #[doc = "Where messages should be sent\n\nAn endpoint (network accessible address) to which messages and/or replies are to be sent.\n\nFHIR element `CapabilityStatement.messaging.endpoint`."]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CapabilityStatementMessagingEndpoint {
@@ -1245,6 +1472,23 @@ impl ToJson for CapabilityStatementMessagingEndpoint {
         }
         write_prim(w, "address", &self.address);
         w.end_object();
+    }
+}
+
+impl Navigable for CapabilityStatementMessagingEndpoint {
+    fn fhir_type(&self) -> &'static str {
+        "BackboneElement"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_plain(out, "string", self.id.as_deref()),
+            "extension" => push_vec(out, &self.extension),
+            "modifierExtension" => push_vec(out, &self.modifier_extension),
+            "protocol" => push_one(out, &self.protocol),
+            "address" => push_prim(out, "url", &self.address),
+            _ => {}
+        }
     }
 }
 
@@ -1321,6 +1565,23 @@ impl ToJson for CapabilityStatementMessagingSupportedMessage {
     }
 }
 
+impl Navigable for CapabilityStatementMessagingSupportedMessage {
+    fn fhir_type(&self) -> &'static str {
+        "BackboneElement"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_plain(out, "string", self.id.as_deref()),
+            "extension" => push_vec(out, &self.extension),
+            "modifierExtension" => push_vec(out, &self.modifier_extension),
+            "mode" => push_prim(out, "code", &self.mode),
+            "definition" => push_prim(out, "canonical", &self.definition),
+            _ => {}
+        }
+    }
+}
+
 #[doc = "If messaging is supported\n\nA description of the messaging capabilities of the solution.\n\nFHIR element `CapabilityStatement.messaging`."]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CapabilityStatementMessaging {
@@ -1387,6 +1648,25 @@ impl ToJson for CapabilityStatementMessaging {
         write_opt_prim(w, "documentation", &self.documentation);
         write_vec(w, "supportedMessage", &self.supported_message);
         w.end_object();
+    }
+}
+
+impl Navigable for CapabilityStatementMessaging {
+    fn fhir_type(&self) -> &'static str {
+        "BackboneElement"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_plain(out, "string", self.id.as_deref()),
+            "extension" => push_vec(out, &self.extension),
+            "modifierExtension" => push_vec(out, &self.modifier_extension),
+            "endpoint" => push_vec(out, &self.endpoint),
+            "reliableCache" => push_opt_prim(out, "unsignedInt", &self.reliable_cache),
+            "documentation" => push_opt_prim(out, "markdown", &self.documentation),
+            "supportedMessage" => push_vec(out, &self.supported_message),
+            _ => {}
+        }
     }
 }
 
@@ -1465,5 +1745,23 @@ impl ToJson for CapabilityStatementDocument {
         write_opt_prim(w, "documentation", &self.documentation);
         write_prim(w, "profile", &self.profile);
         w.end_object();
+    }
+}
+
+impl Navigable for CapabilityStatementDocument {
+    fn fhir_type(&self) -> &'static str {
+        "BackboneElement"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_plain(out, "string", self.id.as_deref()),
+            "extension" => push_vec(out, &self.extension),
+            "modifierExtension" => push_vec(out, &self.modifier_extension),
+            "mode" => push_prim(out, "code", &self.mode),
+            "documentation" => push_opt_prim(out, "markdown", &self.documentation),
+            "profile" => push_prim(out, "canonical", &self.profile),
+            _ => {}
+        }
     }
 }

@@ -15,6 +15,7 @@ use crate::formats::StrFormat;
 use crate::generated::codes::*;
 use crate::generated::datatypes::*;
 use crate::json::*;
+use crate::navigate::*;
 use crate::primitive::Primitive;
 use crate::resource::Resource;
 use crate::temporal::{Date, DateTime, Instant, Time};
@@ -329,6 +330,53 @@ impl ToJson for Claim {
     }
 }
 
+impl Navigable for Claim {
+    fn fhir_type(&self) -> &'static str {
+        "Claim"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_opt_prim(out, "id", &self.id),
+            "meta" => push_opt(out, &self.meta),
+            "implicitRules" => push_opt_prim(out, "uri", &self.implicit_rules),
+            "language" => push_opt_prim(out, "code", &self.language),
+            "text" => push_opt(out, &self.text),
+            "contained" => push_vec(out, &self.contained),
+            "extension" => push_vec(out, &self.extension),
+            "modifierExtension" => push_vec(out, &self.modifier_extension),
+            "identifier" => push_vec(out, &self.identifier),
+            "status" => push_prim(out, "code", &self.status),
+            "type" => push_one(out, &self.type_),
+            "subType" => push_opt(out, &self.sub_type),
+            "use" => push_prim(out, "code", &self.use_),
+            "patient" => push_one(out, &self.patient),
+            "billablePeriod" => push_opt(out, &self.billable_period),
+            "created" => push_prim(out, "dateTime", &self.created),
+            "enterer" => push_opt(out, &self.enterer),
+            "insurer" => push_opt(out, &self.insurer),
+            "provider" => push_one(out, &self.provider),
+            "priority" => push_one(out, &self.priority),
+            "fundsReserve" => push_opt(out, &self.funds_reserve),
+            "related" => push_vec(out, &self.related),
+            "prescription" => push_opt(out, &self.prescription),
+            "originalPrescription" => push_opt(out, &self.original_prescription),
+            "payee" => push_opt(out, &self.payee),
+            "referral" => push_opt(out, &self.referral),
+            "facility" => push_opt(out, &self.facility),
+            "careTeam" => push_vec(out, &self.care_team),
+            "supportingInfo" => push_vec(out, &self.supporting_info),
+            "diagnosis" => push_vec(out, &self.diagnosis),
+            "procedure" => push_vec(out, &self.procedure),
+            "insurance" => push_vec(out, &self.insurance),
+            "accident" => push_opt(out, &self.accident),
+            "item" => push_vec(out, &self.item),
+            "total" => push_opt(out, &self.total),
+            _ => {}
+        }
+    }
+}
+
 impl crate::resource::FhirResource for Claim {
     const TYPE: &'static str = "Claim";
     fn id(&self) -> Option<&str> {
@@ -415,6 +463,24 @@ impl ToJson for ClaimRelated {
     }
 }
 
+impl Navigable for ClaimRelated {
+    fn fhir_type(&self) -> &'static str {
+        "BackboneElement"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_plain(out, "string", self.id.as_deref()),
+            "extension" => push_vec(out, &self.extension),
+            "modifierExtension" => push_vec(out, &self.modifier_extension),
+            "claim" => push_opt(out, &self.claim),
+            "relationship" => push_opt(out, &self.relationship),
+            "reference" => push_opt(out, &self.reference),
+            _ => {}
+        }
+    }
+}
+
 #[doc = "Recipient of benefits payable\n\nThe party to be reimbursed for cost of the products and services according to the terms of the policy.\n\nFHIR element `Claim.payee`."]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ClaimPayee {
@@ -482,6 +548,23 @@ impl ToJson for ClaimPayee {
         }
         write_opt(w, "party", &self.party);
         w.end_object();
+    }
+}
+
+impl Navigable for ClaimPayee {
+    fn fhir_type(&self) -> &'static str {
+        "BackboneElement"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_plain(out, "string", self.id.as_deref()),
+            "extension" => push_vec(out, &self.extension),
+            "modifierExtension" => push_vec(out, &self.modifier_extension),
+            "type" => push_one(out, &self.type_),
+            "party" => push_opt(out, &self.party),
+            _ => {}
+        }
     }
 }
 
@@ -578,6 +661,26 @@ impl ToJson for ClaimCareTeam {
     }
 }
 
+impl Navigable for ClaimCareTeam {
+    fn fhir_type(&self) -> &'static str {
+        "BackboneElement"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_plain(out, "string", self.id.as_deref()),
+            "extension" => push_vec(out, &self.extension),
+            "modifierExtension" => push_vec(out, &self.modifier_extension),
+            "sequence" => push_prim(out, "positiveInt", &self.sequence),
+            "provider" => push_one(out, &self.provider),
+            "responsible" => push_opt_prim(out, "boolean", &self.responsible),
+            "role" => push_opt(out, &self.role),
+            "qualification" => push_opt(out, &self.qualification),
+            _ => {}
+        }
+    }
+}
+
 #[doc = "Supporting information\n\nAdditional information codes regarding exceptions, special considerations, the condition, situation, prior or concurrent issues.\n\nFHIR element `Claim.supportingInfo`."]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ClaimSupportingInfo {
@@ -651,6 +754,15 @@ impl Choice for ClaimSupportingInfoTiming {
     }
 }
 
+impl ChoiceNode for ClaimSupportingInfoTiming {
+    fn node(&self) -> Node<'_> {
+        match self {
+            Self::Date(p) => primitive_node("date", p),
+            Self::Period(p) => Node::Complex(&**p),
+        }
+    }
+}
+
 #[doc = "The choice of types of `Claim.supportingInfo.value[x][x]`."]
 #[derive(Debug, Clone, PartialEq)]
 pub enum ClaimSupportingInfoValue {
@@ -698,6 +810,18 @@ impl Choice for ClaimSupportingInfoValue {
             Self::Quantity(p) => write_single(w, "valueQuantity", p),
             Self::Attachment(p) => write_single(w, "valueAttachment", p),
             Self::Reference(p) => write_single(w, "valueReference", p),
+        }
+    }
+}
+
+impl ChoiceNode for ClaimSupportingInfoValue {
+    fn node(&self) -> Node<'_> {
+        match self {
+            Self::Boolean(p) => primitive_node("boolean", p),
+            Self::String(p) => primitive_node("string", p),
+            Self::Quantity(p) => Node::Complex(&**p),
+            Self::Attachment(p) => Node::Complex(&**p),
+            Self::Reference(p) => Node::Complex(&**p),
         }
     }
 }
@@ -791,6 +915,27 @@ impl ToJson for ClaimSupportingInfo {
     }
 }
 
+impl Navigable for ClaimSupportingInfo {
+    fn fhir_type(&self) -> &'static str {
+        "BackboneElement"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_plain(out, "string", self.id.as_deref()),
+            "extension" => push_vec(out, &self.extension),
+            "modifierExtension" => push_vec(out, &self.modifier_extension),
+            "sequence" => push_prim(out, "positiveInt", &self.sequence),
+            "category" => push_one(out, &self.category),
+            "code" => push_opt(out, &self.code),
+            "timing" => push_choice(out, &self.timing),
+            "value" => push_choice(out, &self.value),
+            "reason" => push_opt(out, &self.reason),
+            _ => {}
+        }
+    }
+}
+
 #[doc = "Pertinent diagnosis information\n\nInformation about diagnoses relevant to the claim items.\n\nFHIR element `Claim.diagnosis`."]
 #[derive(Debug, Clone, PartialEq)]
 pub struct ClaimDiagnosis {
@@ -848,6 +993,15 @@ impl Choice for ClaimDiagnosisDiagnosis {
         match self {
             Self::CodeableConcept(p) => write_single(w, "diagnosisCodeableConcept", p),
             Self::Reference(p) => write_single(w, "diagnosisReference", p),
+        }
+    }
+}
+
+impl ChoiceNode for ClaimDiagnosisDiagnosis {
+    fn node(&self) -> Node<'_> {
+        match self {
+            Self::CodeableConcept(p) => Node::Complex(&**p),
+            Self::Reference(p) => Node::Complex(&**p),
         }
     }
 }
@@ -912,6 +1066,26 @@ impl ToJson for ClaimDiagnosis {
     }
 }
 
+impl Navigable for ClaimDiagnosis {
+    fn fhir_type(&self) -> &'static str {
+        "BackboneElement"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_plain(out, "string", self.id.as_deref()),
+            "extension" => push_vec(out, &self.extension),
+            "modifierExtension" => push_vec(out, &self.modifier_extension),
+            "sequence" => push_prim(out, "positiveInt", &self.sequence),
+            "diagnosis" => out.push(self.diagnosis.node()),
+            "type" => push_vec(out, &self.type_),
+            "onAdmission" => push_opt(out, &self.on_admission),
+            "packageCode" => push_opt(out, &self.package_code),
+            _ => {}
+        }
+    }
+}
+
 #[doc = "Clinical procedures performed\n\nProcedures performed on the patient relevant to the billing items with the claim.\n\nFHIR element `Claim.procedure`."]
 #[derive(Debug, Clone, PartialEq)]
 pub struct ClaimProcedure {
@@ -969,6 +1143,15 @@ impl Choice for ClaimProcedureProcedure {
         match self {
             Self::CodeableConcept(p) => write_single(w, "procedureCodeableConcept", p),
             Self::Reference(p) => write_single(w, "procedureReference", p),
+        }
+    }
+}
+
+impl ChoiceNode for ClaimProcedureProcedure {
+    fn node(&self) -> Node<'_> {
+        match self {
+            Self::CodeableConcept(p) => Node::Complex(&**p),
+            Self::Reference(p) => Node::Complex(&**p),
         }
     }
 }
@@ -1031,6 +1214,26 @@ impl ToJson for ClaimProcedure {
         self.procedure.write_choice(w);
         write_vec(w, "udi", &self.udi);
         w.end_object();
+    }
+}
+
+impl Navigable for ClaimProcedure {
+    fn fhir_type(&self) -> &'static str {
+        "BackboneElement"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_plain(out, "string", self.id.as_deref()),
+            "extension" => push_vec(out, &self.extension),
+            "modifierExtension" => push_vec(out, &self.modifier_extension),
+            "sequence" => push_prim(out, "positiveInt", &self.sequence),
+            "type" => push_vec(out, &self.type_),
+            "date" => push_opt_prim(out, "dateTime", &self.date),
+            "procedure" => out.push(self.procedure.node()),
+            "udi" => push_vec(out, &self.udi),
+            _ => {}
+        }
     }
 }
 
@@ -1149,6 +1352,28 @@ impl ToJson for ClaimInsurance {
     }
 }
 
+impl Navigable for ClaimInsurance {
+    fn fhir_type(&self) -> &'static str {
+        "BackboneElement"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_plain(out, "string", self.id.as_deref()),
+            "extension" => push_vec(out, &self.extension),
+            "modifierExtension" => push_vec(out, &self.modifier_extension),
+            "sequence" => push_prim(out, "positiveInt", &self.sequence),
+            "focal" => push_prim(out, "boolean", &self.focal),
+            "identifier" => push_opt(out, &self.identifier),
+            "coverage" => push_one(out, &self.coverage),
+            "businessArrangement" => push_opt_prim(out, "string", &self.business_arrangement),
+            "preAuthRef" => push_vec_prim(out, "string", &self.pre_auth_ref),
+            "claimResponse" => push_opt(out, &self.claim_response),
+            _ => {}
+        }
+    }
+}
+
 #[doc = "Details of the event\n\nDetails of an accident which resulted in injuries which required the products and services listed in the claim.\n\nFHIR element `Claim.accident`."]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ClaimAccident {
@@ -1204,6 +1429,15 @@ impl Choice for ClaimAccidentLocation {
     }
 }
 
+impl ChoiceNode for ClaimAccidentLocation {
+    fn node(&self) -> Node<'_> {
+        match self {
+            Self::Address(p) => Node::Complex(&**p),
+            Self::Reference(p) => Node::Complex(&**p),
+        }
+    }
+}
+
 impl FromJson for ClaimAccident {
     fn from_json(r: &mut JsonReader<'_>) -> Result<Self, Error> {
         let mut f_id: Option<String> = None;
@@ -1251,6 +1485,24 @@ impl ToJson for ClaimAccident {
         write_opt(w, "type", &self.type_);
         write_choice(w, &self.location);
         w.end_object();
+    }
+}
+
+impl Navigable for ClaimAccident {
+    fn fhir_type(&self) -> &'static str {
+        "BackboneElement"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_plain(out, "string", self.id.as_deref()),
+            "extension" => push_vec(out, &self.extension),
+            "modifierExtension" => push_vec(out, &self.modifier_extension),
+            "date" => push_prim(out, "date", &self.date),
+            "type" => push_opt(out, &self.type_),
+            "location" => push_choice(out, &self.location),
+            _ => {}
+        }
     }
 }
 
@@ -1386,6 +1638,32 @@ impl ToJson for ClaimItemDetailSubDetail {
         write_opt(w, "net", &self.net);
         write_vec(w, "udi", &self.udi);
         w.end_object();
+    }
+}
+
+impl Navigable for ClaimItemDetailSubDetail {
+    fn fhir_type(&self) -> &'static str {
+        "BackboneElement"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_plain(out, "string", self.id.as_deref()),
+            "extension" => push_vec(out, &self.extension),
+            "modifierExtension" => push_vec(out, &self.modifier_extension),
+            "sequence" => push_prim(out, "positiveInt", &self.sequence),
+            "revenue" => push_opt(out, &self.revenue),
+            "category" => push_opt(out, &self.category),
+            "productOrService" => push_one(out, &self.product_or_service),
+            "modifier" => push_vec(out, &self.modifier),
+            "programCode" => push_vec(out, &self.program_code),
+            "quantity" => push_opt(out, &self.quantity),
+            "unitPrice" => push_opt(out, &self.unit_price),
+            "factor" => push_opt_prim(out, "decimal", &self.factor),
+            "net" => push_opt(out, &self.net),
+            "udi" => push_vec(out, &self.udi),
+            _ => {}
+        }
     }
 }
 
@@ -1531,6 +1809,33 @@ impl ToJson for ClaimItemDetail {
     }
 }
 
+impl Navigable for ClaimItemDetail {
+    fn fhir_type(&self) -> &'static str {
+        "BackboneElement"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_plain(out, "string", self.id.as_deref()),
+            "extension" => push_vec(out, &self.extension),
+            "modifierExtension" => push_vec(out, &self.modifier_extension),
+            "sequence" => push_prim(out, "positiveInt", &self.sequence),
+            "revenue" => push_opt(out, &self.revenue),
+            "category" => push_opt(out, &self.category),
+            "productOrService" => push_one(out, &self.product_or_service),
+            "modifier" => push_vec(out, &self.modifier),
+            "programCode" => push_vec(out, &self.program_code),
+            "quantity" => push_opt(out, &self.quantity),
+            "unitPrice" => push_opt(out, &self.unit_price),
+            "factor" => push_opt_prim(out, "decimal", &self.factor),
+            "net" => push_opt(out, &self.net),
+            "udi" => push_vec(out, &self.udi),
+            "subDetail" => push_vec(out, &self.sub_detail),
+            _ => {}
+        }
+    }
+}
+
 #[doc = "Product or service provided\n\nA claim line. Either a simple  product or service or a 'group' of details which can each be a simple items or groups of sub-details.\n\nFHIR element `Claim.item`."]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ClaimItem {
@@ -1649,6 +1954,15 @@ impl Choice for ClaimItemServiced {
     }
 }
 
+impl ChoiceNode for ClaimItemServiced {
+    fn node(&self) -> Node<'_> {
+        match self {
+            Self::Date(p) => primitive_node("date", p),
+            Self::Period(p) => Node::Complex(&**p),
+        }
+    }
+}
+
 #[doc = "The choice of types of `Claim.item.location[x][x]`."]
 #[derive(Debug, Clone, PartialEq)]
 pub enum ClaimItemLocation {
@@ -1672,6 +1986,16 @@ impl Choice for ClaimItemLocation {
             Self::CodeableConcept(p) => write_single(w, "locationCodeableConcept", p),
             Self::Address(p) => write_single(w, "locationAddress", p),
             Self::Reference(p) => write_single(w, "locationReference", p),
+        }
+    }
+}
+
+impl ChoiceNode for ClaimItemLocation {
+    fn node(&self) -> Node<'_> {
+        match self {
+            Self::CodeableConcept(p) => Node::Complex(&**p),
+            Self::Address(p) => Node::Complex(&**p),
+            Self::Reference(p) => Node::Complex(&**p),
         }
     }
 }
@@ -1822,5 +2146,41 @@ impl ToJson for ClaimItem {
         write_vec(w, "encounter", &self.encounter);
         write_vec(w, "detail", &self.detail);
         w.end_object();
+    }
+}
+
+impl Navigable for ClaimItem {
+    fn fhir_type(&self) -> &'static str {
+        "BackboneElement"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_plain(out, "string", self.id.as_deref()),
+            "extension" => push_vec(out, &self.extension),
+            "modifierExtension" => push_vec(out, &self.modifier_extension),
+            "sequence" => push_prim(out, "positiveInt", &self.sequence),
+            "careTeamSequence" => push_vec_prim(out, "positiveInt", &self.care_team_sequence),
+            "diagnosisSequence" => push_vec_prim(out, "positiveInt", &self.diagnosis_sequence),
+            "procedureSequence" => push_vec_prim(out, "positiveInt", &self.procedure_sequence),
+            "informationSequence" => push_vec_prim(out, "positiveInt", &self.information_sequence),
+            "revenue" => push_opt(out, &self.revenue),
+            "category" => push_opt(out, &self.category),
+            "productOrService" => push_one(out, &self.product_or_service),
+            "modifier" => push_vec(out, &self.modifier),
+            "programCode" => push_vec(out, &self.program_code),
+            "serviced" => push_choice(out, &self.serviced),
+            "location" => push_choice(out, &self.location),
+            "quantity" => push_opt(out, &self.quantity),
+            "unitPrice" => push_opt(out, &self.unit_price),
+            "factor" => push_opt_prim(out, "decimal", &self.factor),
+            "net" => push_opt(out, &self.net),
+            "udi" => push_vec(out, &self.udi),
+            "bodySite" => push_opt(out, &self.body_site),
+            "subSite" => push_vec(out, &self.sub_site),
+            "encounter" => push_vec(out, &self.encounter),
+            "detail" => push_vec(out, &self.detail),
+            _ => {}
+        }
     }
 }

@@ -15,6 +15,7 @@ use crate::formats::StrFormat;
 use crate::generated::codes::*;
 use crate::generated::datatypes::*;
 use crate::json::*;
+use crate::navigate::*;
 use crate::primitive::Primitive;
 use crate::resource::Resource;
 use crate::temporal::{Date, DateTime, Instant, Time};
@@ -290,6 +291,49 @@ impl ToJson for Communication {
     }
 }
 
+impl Navigable for Communication {
+    fn fhir_type(&self) -> &'static str {
+        "Communication"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_opt_prim(out, "id", &self.id),
+            "meta" => push_opt(out, &self.meta),
+            "implicitRules" => push_opt_prim(out, "uri", &self.implicit_rules),
+            "language" => push_opt_prim(out, "code", &self.language),
+            "text" => push_opt(out, &self.text),
+            "contained" => push_vec(out, &self.contained),
+            "extension" => push_vec(out, &self.extension),
+            "modifierExtension" => push_vec(out, &self.modifier_extension),
+            "identifier" => push_vec(out, &self.identifier),
+            "instantiatesCanonical" => push_vec_prim(out, "canonical", &self.instantiates_canonical),
+            "instantiatesUri" => push_vec_prim(out, "uri", &self.instantiates_uri),
+            "basedOn" => push_vec(out, &self.based_on),
+            "partOf" => push_vec(out, &self.part_of),
+            "inResponseTo" => push_vec(out, &self.in_response_to),
+            "status" => push_prim(out, "code", &self.status),
+            "statusReason" => push_opt(out, &self.status_reason),
+            "category" => push_vec(out, &self.category),
+            "priority" => push_opt_prim(out, "code", &self.priority),
+            "medium" => push_vec(out, &self.medium),
+            "subject" => push_opt(out, &self.subject),
+            "topic" => push_opt(out, &self.topic),
+            "about" => push_vec(out, &self.about),
+            "encounter" => push_opt(out, &self.encounter),
+            "sent" => push_opt_prim(out, "dateTime", &self.sent),
+            "received" => push_opt_prim(out, "dateTime", &self.received),
+            "recipient" => push_vec(out, &self.recipient),
+            "sender" => push_opt(out, &self.sender),
+            "reasonCode" => push_vec(out, &self.reason_code),
+            "reasonReference" => push_vec(out, &self.reason_reference),
+            "payload" => push_vec(out, &self.payload),
+            "note" => push_vec(out, &self.note),
+            _ => {}
+        }
+    }
+}
+
 impl crate::resource::FhirResource for Communication {
     const TYPE: &'static str = "Communication";
     fn id(&self) -> Option<&str> {
@@ -376,6 +420,16 @@ impl Choice for CommunicationPayloadContent {
     }
 }
 
+impl ChoiceNode for CommunicationPayloadContent {
+    fn node(&self) -> Node<'_> {
+        match self {
+            Self::String(p) => primitive_node("string", p),
+            Self::Attachment(p) => Node::Complex(&**p),
+            Self::Reference(p) => Node::Complex(&**p),
+        }
+    }
+}
+
 impl FromJson for CommunicationPayload {
     fn from_json(r: &mut JsonReader<'_>) -> Result<Self, Error> {
         let mut f_id: Option<String> = None;
@@ -424,5 +478,21 @@ impl ToJson for CommunicationPayload {
         write_vec(w, "modifierExtension", &self.modifier_extension);
         self.content.write_choice(w);
         w.end_object();
+    }
+}
+
+impl Navigable for CommunicationPayload {
+    fn fhir_type(&self) -> &'static str {
+        "BackboneElement"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_plain(out, "string", self.id.as_deref()),
+            "extension" => push_vec(out, &self.extension),
+            "modifierExtension" => push_vec(out, &self.modifier_extension),
+            "content" => out.push(self.content.node()),
+            _ => {}
+        }
     }
 }

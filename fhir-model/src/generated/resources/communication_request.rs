@@ -15,6 +15,7 @@ use crate::formats::StrFormat;
 use crate::generated::codes::*;
 use crate::generated::datatypes::*;
 use crate::json::*;
+use crate::navigate::*;
 use crate::primitive::Primitive;
 use crate::resource::Resource;
 use crate::temporal::{Date, DateTime, Instant, Time};
@@ -151,6 +152,15 @@ impl Choice for CommunicationRequestOccurrence {
         match self {
             Self::DateTime(p) => write_prim(w, "occurrenceDateTime", p),
             Self::Period(p) => write_single(w, "occurrencePeriod", p),
+        }
+    }
+}
+
+impl ChoiceNode for CommunicationRequestOccurrence {
+    fn node(&self) -> Node<'_> {
+        match self {
+            Self::DateTime(p) => primitive_node("dateTime", p),
+            Self::Period(p) => Node::Complex(&**p),
         }
     }
 }
@@ -315,6 +325,48 @@ impl ToJson for CommunicationRequest {
     }
 }
 
+impl Navigable for CommunicationRequest {
+    fn fhir_type(&self) -> &'static str {
+        "CommunicationRequest"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_opt_prim(out, "id", &self.id),
+            "meta" => push_opt(out, &self.meta),
+            "implicitRules" => push_opt_prim(out, "uri", &self.implicit_rules),
+            "language" => push_opt_prim(out, "code", &self.language),
+            "text" => push_opt(out, &self.text),
+            "contained" => push_vec(out, &self.contained),
+            "extension" => push_vec(out, &self.extension),
+            "modifierExtension" => push_vec(out, &self.modifier_extension),
+            "identifier" => push_vec(out, &self.identifier),
+            "basedOn" => push_vec(out, &self.based_on),
+            "replaces" => push_vec(out, &self.replaces),
+            "groupIdentifier" => push_opt(out, &self.group_identifier),
+            "status" => push_prim(out, "code", &self.status),
+            "statusReason" => push_opt(out, &self.status_reason),
+            "category" => push_vec(out, &self.category),
+            "priority" => push_opt_prim(out, "code", &self.priority),
+            "doNotPerform" => push_opt_prim(out, "boolean", &self.do_not_perform),
+            "medium" => push_vec(out, &self.medium),
+            "subject" => push_opt(out, &self.subject),
+            "about" => push_vec(out, &self.about),
+            "encounter" => push_opt(out, &self.encounter),
+            "payload" => push_vec(out, &self.payload),
+            "occurrence" => push_choice(out, &self.occurrence),
+            "authoredOn" => push_opt_prim(out, "dateTime", &self.authored_on),
+            "requester" => push_opt(out, &self.requester),
+            "recipient" => push_vec(out, &self.recipient),
+            "sender" => push_opt(out, &self.sender),
+            "reasonCode" => push_vec(out, &self.reason_code),
+            "reasonReference" => push_vec(out, &self.reason_reference),
+            "note" => push_vec(out, &self.note),
+            _ => {}
+        }
+    }
+}
+
 impl crate::resource::FhirResource for CommunicationRequest {
     const TYPE: &'static str = "CommunicationRequest";
     fn id(&self) -> Option<&str> {
@@ -401,6 +453,16 @@ impl Choice for CommunicationRequestPayloadContent {
     }
 }
 
+impl ChoiceNode for CommunicationRequestPayloadContent {
+    fn node(&self) -> Node<'_> {
+        match self {
+            Self::String(p) => primitive_node("string", p),
+            Self::Attachment(p) => Node::Complex(&**p),
+            Self::Reference(p) => Node::Complex(&**p),
+        }
+    }
+}
+
 impl FromJson for CommunicationRequestPayload {
     fn from_json(r: &mut JsonReader<'_>) -> Result<Self, Error> {
         let mut f_id: Option<String> = None;
@@ -449,5 +511,21 @@ impl ToJson for CommunicationRequestPayload {
         write_vec(w, "modifierExtension", &self.modifier_extension);
         self.content.write_choice(w);
         w.end_object();
+    }
+}
+
+impl Navigable for CommunicationRequestPayload {
+    fn fhir_type(&self) -> &'static str {
+        "BackboneElement"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_plain(out, "string", self.id.as_deref()),
+            "extension" => push_vec(out, &self.extension),
+            "modifierExtension" => push_vec(out, &self.modifier_extension),
+            "content" => out.push(self.content.node()),
+            _ => {}
+        }
     }
 }

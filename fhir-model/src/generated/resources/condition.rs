@@ -15,6 +15,7 @@ use crate::formats::StrFormat;
 use crate::generated::codes::*;
 use crate::generated::datatypes::*;
 use crate::json::*;
+use crate::navigate::*;
 use crate::primitive::Primitive;
 use crate::resource::Resource;
 use crate::temporal::{Date, DateTime, Instant, Time};
@@ -158,6 +159,18 @@ impl Choice for ConditionOnset {
     }
 }
 
+impl ChoiceNode for ConditionOnset {
+    fn node(&self) -> Node<'_> {
+        match self {
+            Self::DateTime(p) => primitive_node("dateTime", p),
+            Self::Age(p) => Node::Complex(&**p),
+            Self::Period(p) => Node::Complex(&**p),
+            Self::Range(p) => Node::Complex(&**p),
+            Self::String(p) => primitive_node("string", p),
+        }
+    }
+}
+
 #[doc = "The choice of types of `Condition.abatement[x][x]`."]
 #[derive(Debug, Clone, PartialEq)]
 pub enum ConditionAbatement {
@@ -205,6 +218,18 @@ impl Choice for ConditionAbatement {
             Self::Period(p) => write_single(w, "abatementPeriod", p),
             Self::Range(p) => write_single(w, "abatementRange", p),
             Self::String(p) => write_prim(w, "abatementString", p),
+        }
+    }
+}
+
+impl ChoiceNode for ConditionAbatement {
+    fn node(&self) -> Node<'_> {
+        match self {
+            Self::DateTime(p) => primitive_node("dateTime", p),
+            Self::Age(p) => Node::Complex(&**p),
+            Self::Period(p) => Node::Complex(&**p),
+            Self::Range(p) => Node::Complex(&**p),
+            Self::String(p) => primitive_node("string", p),
         }
     }
 }
@@ -380,6 +405,43 @@ impl ToJson for Condition {
     }
 }
 
+impl Navigable for Condition {
+    fn fhir_type(&self) -> &'static str {
+        "Condition"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_opt_prim(out, "id", &self.id),
+            "meta" => push_opt(out, &self.meta),
+            "implicitRules" => push_opt_prim(out, "uri", &self.implicit_rules),
+            "language" => push_opt_prim(out, "code", &self.language),
+            "text" => push_opt(out, &self.text),
+            "contained" => push_vec(out, &self.contained),
+            "extension" => push_vec(out, &self.extension),
+            "modifierExtension" => push_vec(out, &self.modifier_extension),
+            "identifier" => push_vec(out, &self.identifier),
+            "clinicalStatus" => push_opt(out, &self.clinical_status),
+            "verificationStatus" => push_opt(out, &self.verification_status),
+            "category" => push_vec(out, &self.category),
+            "severity" => push_opt(out, &self.severity),
+            "code" => push_opt(out, &self.code),
+            "bodySite" => push_vec(out, &self.body_site),
+            "subject" => push_one(out, &self.subject),
+            "encounter" => push_opt(out, &self.encounter),
+            "onset" => push_choice(out, &self.onset),
+            "abatement" => push_choice(out, &self.abatement),
+            "recordedDate" => push_opt_prim(out, "dateTime", &self.recorded_date),
+            "recorder" => push_opt(out, &self.recorder),
+            "asserter" => push_opt(out, &self.asserter),
+            "stage" => push_vec(out, &self.stage),
+            "evidence" => push_vec(out, &self.evidence),
+            "note" => push_vec(out, &self.note),
+            _ => {}
+        }
+    }
+}
+
 impl crate::resource::FhirResource for Condition {
     const TYPE: &'static str = "Condition";
     fn id(&self) -> Option<&str> {
@@ -466,6 +528,24 @@ impl ToJson for ConditionStage {
     }
 }
 
+impl Navigable for ConditionStage {
+    fn fhir_type(&self) -> &'static str {
+        "BackboneElement"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_plain(out, "string", self.id.as_deref()),
+            "extension" => push_vec(out, &self.extension),
+            "modifierExtension" => push_vec(out, &self.modifier_extension),
+            "summary" => push_opt(out, &self.summary),
+            "assessment" => push_vec(out, &self.assessment),
+            "type" => push_opt(out, &self.type_),
+            _ => {}
+        }
+    }
+}
+
 #[doc = "Supporting evidence\n\nSupporting evidence / manifestations that are the basis of the Condition's verification status, such as evidence that confirmed or refuted the condition.\n\nFHIR element `Condition.evidence`."]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ConditionEvidence {
@@ -518,5 +598,22 @@ impl ToJson for ConditionEvidence {
         write_vec(w, "code", &self.code);
         write_vec(w, "detail", &self.detail);
         w.end_object();
+    }
+}
+
+impl Navigable for ConditionEvidence {
+    fn fhir_type(&self) -> &'static str {
+        "BackboneElement"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_plain(out, "string", self.id.as_deref()),
+            "extension" => push_vec(out, &self.extension),
+            "modifierExtension" => push_vec(out, &self.modifier_extension),
+            "code" => push_vec(out, &self.code),
+            "detail" => push_vec(out, &self.detail),
+            _ => {}
+        }
     }
 }

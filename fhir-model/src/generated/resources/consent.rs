@@ -15,6 +15,7 @@ use crate::formats::StrFormat;
 use crate::generated::codes::*;
 use crate::generated::datatypes::*;
 use crate::json::*;
+use crate::navigate::*;
 use crate::primitive::Primitive;
 use crate::resource::Resource;
 use crate::temporal::{Date, DateTime, Instant, Time};
@@ -115,6 +116,15 @@ impl Choice for ConsentSource {
         match self {
             Self::Attachment(p) => write_single(w, "sourceAttachment", p),
             Self::Reference(p) => write_single(w, "sourceReference", p),
+        }
+    }
+}
+
+impl ChoiceNode for ConsentSource {
+    fn node(&self) -> Node<'_> {
+        match self {
+            Self::Attachment(p) => Node::Complex(&**p),
+            Self::Reference(p) => Node::Complex(&**p),
         }
     }
 }
@@ -243,6 +253,39 @@ impl ToJson for Consent {
     }
 }
 
+impl Navigable for Consent {
+    fn fhir_type(&self) -> &'static str {
+        "Consent"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_opt_prim(out, "id", &self.id),
+            "meta" => push_opt(out, &self.meta),
+            "implicitRules" => push_opt_prim(out, "uri", &self.implicit_rules),
+            "language" => push_opt_prim(out, "code", &self.language),
+            "text" => push_opt(out, &self.text),
+            "contained" => push_vec(out, &self.contained),
+            "extension" => push_vec(out, &self.extension),
+            "modifierExtension" => push_vec(out, &self.modifier_extension),
+            "identifier" => push_vec(out, &self.identifier),
+            "status" => push_prim(out, "code", &self.status),
+            "scope" => push_one(out, &self.scope),
+            "category" => push_vec(out, &self.category),
+            "patient" => push_opt(out, &self.patient),
+            "dateTime" => push_opt_prim(out, "dateTime", &self.date_time),
+            "performer" => push_vec(out, &self.performer),
+            "organization" => push_vec(out, &self.organization),
+            "source" => push_choice(out, &self.source),
+            "policy" => push_vec(out, &self.policy),
+            "policyRule" => push_opt(out, &self.policy_rule),
+            "verification" => push_vec(out, &self.verification),
+            "provision" => push_opt(out, &self.provision),
+            _ => {}
+        }
+    }
+}
+
 impl crate::resource::FhirResource for Consent {
     const TYPE: &'static str = "Consent";
     fn id(&self) -> Option<&str> {
@@ -325,6 +368,23 @@ impl ToJson for ConsentPolicy {
     }
 }
 
+impl Navigable for ConsentPolicy {
+    fn fhir_type(&self) -> &'static str {
+        "BackboneElement"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_plain(out, "string", self.id.as_deref()),
+            "extension" => push_vec(out, &self.extension),
+            "modifierExtension" => push_vec(out, &self.modifier_extension),
+            "authority" => push_opt_prim(out, "uri", &self.authority),
+            "uri" => push_opt_prim(out, "uri", &self.uri),
+            _ => {}
+        }
+    }
+}
+
 #[doc = "Consent Verified by patient or family\n\nWhether a treatment instruction (e.g. artificial respiration yes or no) was verified with the patient, his/her family or another authorized person.\n\nFHIR element `Consent.verification`."]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ConsentVerification {
@@ -402,6 +462,24 @@ impl ToJson for ConsentVerification {
     }
 }
 
+impl Navigable for ConsentVerification {
+    fn fhir_type(&self) -> &'static str {
+        "BackboneElement"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_plain(out, "string", self.id.as_deref()),
+            "extension" => push_vec(out, &self.extension),
+            "modifierExtension" => push_vec(out, &self.modifier_extension),
+            "verified" => push_prim(out, "boolean", &self.verified),
+            "verifiedWith" => push_opt(out, &self.verified_with),
+            "verificationDate" => push_opt_prim(out, "dateTime", &self.verification_date),
+            _ => {}
+        }
+    }
+}
+
 #[doc = "Who|what controlled by this rule (or group, by role)\n\nWho or what is controlled by this rule. Use group to identify a set of actors by some property they share (e.g. 'admitting officers').\n\nFHIR element `Consent.provision.actor`."]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ConsentProvisionActor {
@@ -474,6 +552,23 @@ impl ToJson for ConsentProvisionActor {
     }
 }
 
+impl Navigable for ConsentProvisionActor {
+    fn fhir_type(&self) -> &'static str {
+        "BackboneElement"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_plain(out, "string", self.id.as_deref()),
+            "extension" => push_vec(out, &self.extension),
+            "modifierExtension" => push_vec(out, &self.modifier_extension),
+            "role" => push_one(out, &self.role),
+            "reference" => push_one(out, &self.reference),
+            _ => {}
+        }
+    }
+}
+
 #[doc = "Data controlled by this rule\n\nThe resources controlled by this rule if specific resources are referenced.\n\nFHIR element `Consent.provision.data`."]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ConsentProvisionData {
@@ -542,6 +637,23 @@ impl ToJson for ConsentProvisionData {
             write_single(w, "reference", &self.reference);
         }
         w.end_object();
+    }
+}
+
+impl Navigable for ConsentProvisionData {
+    fn fhir_type(&self) -> &'static str {
+        "BackboneElement"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_plain(out, "string", self.id.as_deref()),
+            "extension" => push_vec(out, &self.extension),
+            "modifierExtension" => push_vec(out, &self.modifier_extension),
+            "meaning" => push_prim(out, "code", &self.meaning),
+            "reference" => push_one(out, &self.reference),
+            _ => {}
+        }
     }
 }
 
@@ -652,5 +764,31 @@ impl ToJson for ConsentProvision {
         write_vec(w, "data", &self.data);
         write_vec(w, "provision", &self.provision);
         w.end_object();
+    }
+}
+
+impl Navigable for ConsentProvision {
+    fn fhir_type(&self) -> &'static str {
+        "BackboneElement"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_plain(out, "string", self.id.as_deref()),
+            "extension" => push_vec(out, &self.extension),
+            "modifierExtension" => push_vec(out, &self.modifier_extension),
+            "type" => push_opt_prim(out, "code", &self.type_),
+            "period" => push_opt(out, &self.period),
+            "actor" => push_vec(out, &self.actor),
+            "action" => push_vec(out, &self.action),
+            "securityLabel" => push_vec(out, &self.security_label),
+            "purpose" => push_vec(out, &self.purpose),
+            "class" => push_vec(out, &self.class),
+            "code" => push_vec(out, &self.code),
+            "dataPeriod" => push_opt(out, &self.data_period),
+            "data" => push_vec(out, &self.data),
+            "provision" => push_vec(out, &self.provision),
+            _ => {}
+        }
     }
 }

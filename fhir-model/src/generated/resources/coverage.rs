@@ -15,6 +15,7 @@ use crate::formats::StrFormat;
 use crate::generated::codes::*;
 use crate::generated::datatypes::*;
 use crate::json::*;
+use crate::navigate::*;
 use crate::primitive::Primitive;
 use crate::resource::Resource;
 use crate::temporal::{Date, DateTime, Instant, Time};
@@ -249,6 +250,43 @@ impl ToJson for Coverage {
     }
 }
 
+impl Navigable for Coverage {
+    fn fhir_type(&self) -> &'static str {
+        "Coverage"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_opt_prim(out, "id", &self.id),
+            "meta" => push_opt(out, &self.meta),
+            "implicitRules" => push_opt_prim(out, "uri", &self.implicit_rules),
+            "language" => push_opt_prim(out, "code", &self.language),
+            "text" => push_opt(out, &self.text),
+            "contained" => push_vec(out, &self.contained),
+            "extension" => push_vec(out, &self.extension),
+            "modifierExtension" => push_vec(out, &self.modifier_extension),
+            "identifier" => push_vec(out, &self.identifier),
+            "status" => push_prim(out, "code", &self.status),
+            "type" => push_opt(out, &self.type_),
+            "policyHolder" => push_opt(out, &self.policy_holder),
+            "subscriber" => push_opt(out, &self.subscriber),
+            "subscriberId" => push_opt_prim(out, "string", &self.subscriber_id),
+            "beneficiary" => push_one(out, &self.beneficiary),
+            "dependent" => push_opt_prim(out, "string", &self.dependent),
+            "relationship" => push_opt(out, &self.relationship),
+            "period" => push_opt(out, &self.period),
+            "payor" => push_vec(out, &self.payor),
+            "class" => push_vec(out, &self.class),
+            "order" => push_opt_prim(out, "positiveInt", &self.order),
+            "network" => push_opt_prim(out, "string", &self.network),
+            "costToBeneficiary" => push_vec(out, &self.cost_to_beneficiary),
+            "subrogation" => push_opt_prim(out, "boolean", &self.subrogation),
+            "contract" => push_vec(out, &self.contract),
+            _ => {}
+        }
+    }
+}
+
 impl crate::resource::FhirResource for Coverage {
     const TYPE: &'static str = "Coverage";
     fn id(&self) -> Option<&str> {
@@ -353,6 +391,24 @@ impl ToJson for CoverageClass {
     }
 }
 
+impl Navigable for CoverageClass {
+    fn fhir_type(&self) -> &'static str {
+        "BackboneElement"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_plain(out, "string", self.id.as_deref()),
+            "extension" => push_vec(out, &self.extension),
+            "modifierExtension" => push_vec(out, &self.modifier_extension),
+            "type" => push_one(out, &self.type_),
+            "value" => push_prim(out, "string", &self.value),
+            "name" => push_opt_prim(out, "string", &self.name),
+            _ => {}
+        }
+    }
+}
+
 #[doc = "Exceptions for patient payments\n\nA suite of codes indicating exceptions or reductions to patient costs and their effective periods.\n\nFHIR element `Coverage.costToBeneficiary.exception`."]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CoverageCostToBeneficiaryException {
@@ -423,6 +479,23 @@ impl ToJson for CoverageCostToBeneficiaryException {
     }
 }
 
+impl Navigable for CoverageCostToBeneficiaryException {
+    fn fhir_type(&self) -> &'static str {
+        "BackboneElement"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_plain(out, "string", self.id.as_deref()),
+            "extension" => push_vec(out, &self.extension),
+            "modifierExtension" => push_vec(out, &self.modifier_extension),
+            "type" => push_one(out, &self.type_),
+            "period" => push_opt(out, &self.period),
+            _ => {}
+        }
+    }
+}
+
 #[doc = "Patient payments for services/products\n\nA suite of codes indicating the cost category and associated amount which have been detailed in the policy and may have been  included on the health card.\n\nFHIR element `Coverage.costToBeneficiary`."]
 #[derive(Debug, Clone, PartialEq)]
 pub struct CoverageCostToBeneficiary {
@@ -478,6 +551,15 @@ impl Choice for CoverageCostToBeneficiaryValue {
     }
 }
 
+impl ChoiceNode for CoverageCostToBeneficiaryValue {
+    fn node(&self) -> Node<'_> {
+        match self {
+            Self::Quantity(p) => Node::Complex(&**p),
+            Self::Money(p) => Node::Complex(&**p),
+        }
+    }
+}
+
 impl FromJson for CoverageCostToBeneficiary {
     fn from_json(r: &mut JsonReader<'_>) -> Result<Self, Error> {
         let mut f_id: Option<String> = None;
@@ -526,5 +608,23 @@ impl ToJson for CoverageCostToBeneficiary {
         self.value.write_choice(w);
         write_vec(w, "exception", &self.exception);
         w.end_object();
+    }
+}
+
+impl Navigable for CoverageCostToBeneficiary {
+    fn fhir_type(&self) -> &'static str {
+        "BackboneElement"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_plain(out, "string", self.id.as_deref()),
+            "extension" => push_vec(out, &self.extension),
+            "modifierExtension" => push_vec(out, &self.modifier_extension),
+            "type" => push_opt(out, &self.type_),
+            "value" => out.push(self.value.node()),
+            "exception" => push_vec(out, &self.exception),
+            _ => {}
+        }
     }
 }

@@ -15,6 +15,7 @@ use crate::formats::StrFormat;
 use crate::generated::codes::*;
 use crate::generated::datatypes::*;
 use crate::json::*;
+use crate::navigate::*;
 use crate::primitive::Primitive;
 use crate::resource::Resource;
 use crate::temporal::{Date, DateTime, Instant, Time};
@@ -268,6 +269,52 @@ impl ToJson for Device {
     }
 }
 
+impl Navigable for Device {
+    fn fhir_type(&self) -> &'static str {
+        "Device"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_opt_prim(out, "id", &self.id),
+            "meta" => push_opt(out, &self.meta),
+            "implicitRules" => push_opt_prim(out, "uri", &self.implicit_rules),
+            "language" => push_opt_prim(out, "code", &self.language),
+            "text" => push_opt(out, &self.text),
+            "contained" => push_vec(out, &self.contained),
+            "extension" => push_vec(out, &self.extension),
+            "modifierExtension" => push_vec(out, &self.modifier_extension),
+            "identifier" => push_vec(out, &self.identifier),
+            "definition" => push_opt(out, &self.definition),
+            "udiCarrier" => push_vec(out, &self.udi_carrier),
+            "status" => push_opt_prim(out, "code", &self.status),
+            "statusReason" => push_vec(out, &self.status_reason),
+            "distinctIdentifier" => push_opt_prim(out, "string", &self.distinct_identifier),
+            "manufacturer" => push_opt_prim(out, "string", &self.manufacturer),
+            "manufactureDate" => push_opt_prim(out, "dateTime", &self.manufacture_date),
+            "expirationDate" => push_opt_prim(out, "dateTime", &self.expiration_date),
+            "lotNumber" => push_opt_prim(out, "string", &self.lot_number),
+            "serialNumber" => push_opt_prim(out, "string", &self.serial_number),
+            "deviceName" => push_vec(out, &self.device_name),
+            "modelNumber" => push_opt_prim(out, "string", &self.model_number),
+            "partNumber" => push_opt_prim(out, "string", &self.part_number),
+            "type" => push_opt(out, &self.type_),
+            "specialization" => push_vec(out, &self.specialization),
+            "version" => push_vec(out, &self.version),
+            "property" => push_vec(out, &self.property),
+            "patient" => push_opt(out, &self.patient),
+            "owner" => push_opt(out, &self.owner),
+            "contact" => push_vec(out, &self.contact),
+            "location" => push_opt(out, &self.location),
+            "url" => push_opt_prim(out, "uri", &self.url),
+            "note" => push_vec(out, &self.note),
+            "safety" => push_vec(out, &self.safety),
+            "parent" => push_opt(out, &self.parent),
+            _ => {}
+        }
+    }
+}
+
 impl crate::resource::FhirResource for Device {
     const TYPE: &'static str = "Device";
     fn id(&self) -> Option<&str> {
@@ -382,6 +429,27 @@ impl ToJson for DeviceUdiCarrier {
     }
 }
 
+impl Navigable for DeviceUdiCarrier {
+    fn fhir_type(&self) -> &'static str {
+        "BackboneElement"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_plain(out, "string", self.id.as_deref()),
+            "extension" => push_vec(out, &self.extension),
+            "modifierExtension" => push_vec(out, &self.modifier_extension),
+            "deviceIdentifier" => push_opt_prim(out, "string", &self.device_identifier),
+            "issuer" => push_opt_prim(out, "uri", &self.issuer),
+            "jurisdiction" => push_opt_prim(out, "uri", &self.jurisdiction),
+            "carrierAIDC" => push_opt_prim(out, "base64Binary", &self.carrier_a_i_d_c),
+            "carrierHRF" => push_opt_prim(out, "string", &self.carrier_h_r_f),
+            "entryType" => push_opt_prim(out, "code", &self.entry_type),
+            _ => {}
+        }
+    }
+}
+
 #[doc = "The name of the device as given by the manufacturer\n\nThis represents the manufacturer's name of the device as provided by the device, from a UDI label, or by a person describing the Device.  This typically would be used when a person provides the name(s) or when the device represents one of the names available from DeviceDefinition.\n\nFHIR element `Device.deviceName`."]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeviceDeviceName {
@@ -449,6 +517,23 @@ impl ToJson for DeviceDeviceName {
         write_prim(w, "name", &self.name);
         write_prim(w, "type", &self.type_);
         w.end_object();
+    }
+}
+
+impl Navigable for DeviceDeviceName {
+    fn fhir_type(&self) -> &'static str {
+        "BackboneElement"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_plain(out, "string", self.id.as_deref()),
+            "extension" => push_vec(out, &self.extension),
+            "modifierExtension" => push_vec(out, &self.modifier_extension),
+            "name" => push_prim(out, "string", &self.name),
+            "type" => push_prim(out, "code", &self.type_),
+            _ => {}
+        }
     }
 }
 
@@ -520,6 +605,23 @@ impl ToJson for DeviceSpecialization {
         }
         write_opt_prim(w, "version", &self.version);
         w.end_object();
+    }
+}
+
+impl Navigable for DeviceSpecialization {
+    fn fhir_type(&self) -> &'static str {
+        "BackboneElement"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_plain(out, "string", self.id.as_deref()),
+            "extension" => push_vec(out, &self.extension),
+            "modifierExtension" => push_vec(out, &self.modifier_extension),
+            "systemType" => push_one(out, &self.system_type),
+            "version" => push_opt_prim(out, "string", &self.version),
+            _ => {}
+        }
     }
 }
 
@@ -599,6 +701,24 @@ impl ToJson for DeviceVersion {
     }
 }
 
+impl Navigable for DeviceVersion {
+    fn fhir_type(&self) -> &'static str {
+        "BackboneElement"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_plain(out, "string", self.id.as_deref()),
+            "extension" => push_vec(out, &self.extension),
+            "modifierExtension" => push_vec(out, &self.modifier_extension),
+            "type" => push_opt(out, &self.type_),
+            "component" => push_opt(out, &self.component),
+            "value" => push_prim(out, "string", &self.value),
+            _ => {}
+        }
+    }
+}
+
 #[doc = "The actual configuration settings of a device as it actually operates, e.g., regulation status, time properties\n\nThe actual configuration settings of a device as it actually operates, e.g., regulation status, time properties.\n\nFHIR element `Device.property`."]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeviceProperty {
@@ -673,5 +793,23 @@ impl ToJson for DeviceProperty {
         write_vec(w, "valueQuantity", &self.value_quantity);
         write_vec(w, "valueCode", &self.value_code);
         w.end_object();
+    }
+}
+
+impl Navigable for DeviceProperty {
+    fn fhir_type(&self) -> &'static str {
+        "BackboneElement"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_plain(out, "string", self.id.as_deref()),
+            "extension" => push_vec(out, &self.extension),
+            "modifierExtension" => push_vec(out, &self.modifier_extension),
+            "type" => push_one(out, &self.type_),
+            "valueQuantity" => push_vec(out, &self.value_quantity),
+            "valueCode" => push_vec(out, &self.value_code),
+            _ => {}
+        }
     }
 }

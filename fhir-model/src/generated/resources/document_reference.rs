@@ -15,6 +15,7 @@ use crate::formats::StrFormat;
 use crate::generated::codes::*;
 use crate::generated::datatypes::*;
 use crate::json::*;
+use crate::navigate::*;
 use crate::primitive::Primitive;
 use crate::resource::Resource;
 use crate::temporal::{Date, DateTime, Instant, Time};
@@ -235,6 +236,42 @@ impl ToJson for DocumentReference {
     }
 }
 
+impl Navigable for DocumentReference {
+    fn fhir_type(&self) -> &'static str {
+        "DocumentReference"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_opt_prim(out, "id", &self.id),
+            "meta" => push_opt(out, &self.meta),
+            "implicitRules" => push_opt_prim(out, "uri", &self.implicit_rules),
+            "language" => push_opt_prim(out, "code", &self.language),
+            "text" => push_opt(out, &self.text),
+            "contained" => push_vec(out, &self.contained),
+            "extension" => push_vec(out, &self.extension),
+            "modifierExtension" => push_vec(out, &self.modifier_extension),
+            "masterIdentifier" => push_opt(out, &self.master_identifier),
+            "identifier" => push_vec(out, &self.identifier),
+            "status" => push_prim(out, "code", &self.status),
+            "docStatus" => push_opt_prim(out, "code", &self.doc_status),
+            "type" => push_opt(out, &self.type_),
+            "category" => push_vec(out, &self.category),
+            "subject" => push_opt(out, &self.subject),
+            "date" => push_opt_prim(out, "instant", &self.date),
+            "author" => push_vec(out, &self.author),
+            "authenticator" => push_opt(out, &self.authenticator),
+            "custodian" => push_opt(out, &self.custodian),
+            "relatesTo" => push_vec(out, &self.relates_to),
+            "description" => push_opt_prim(out, "string", &self.description),
+            "securityLabel" => push_vec(out, &self.security_label),
+            "content" => push_vec(out, &self.content),
+            "context" => push_opt(out, &self.context),
+            _ => {}
+        }
+    }
+}
+
 impl crate::resource::FhirResource for DocumentReference {
     const TYPE: &'static str = "DocumentReference";
     fn id(&self) -> Option<&str> {
@@ -331,6 +368,23 @@ impl ToJson for DocumentReferenceRelatesTo {
     }
 }
 
+impl Navigable for DocumentReferenceRelatesTo {
+    fn fhir_type(&self) -> &'static str {
+        "BackboneElement"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_plain(out, "string", self.id.as_deref()),
+            "extension" => push_vec(out, &self.extension),
+            "modifierExtension" => push_vec(out, &self.modifier_extension),
+            "code" => push_prim(out, "code", &self.code),
+            "target" => push_one(out, &self.target),
+            _ => {}
+        }
+    }
+}
+
 #[doc = "Document referenced\n\nThe document and format referenced. There may be multiple content element repetitions, each with a different format.\n\nFHIR element `DocumentReference.content`."]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DocumentReferenceContent {
@@ -398,6 +452,23 @@ impl ToJson for DocumentReferenceContent {
         }
         write_opt(w, "format", &self.format);
         w.end_object();
+    }
+}
+
+impl Navigable for DocumentReferenceContent {
+    fn fhir_type(&self) -> &'static str {
+        "BackboneElement"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_plain(out, "string", self.id.as_deref()),
+            "extension" => push_vec(out, &self.extension),
+            "modifierExtension" => push_vec(out, &self.modifier_extension),
+            "attachment" => push_one(out, &self.attachment),
+            "format" => push_opt(out, &self.format),
+            _ => {}
+        }
     }
 }
 
@@ -483,5 +554,27 @@ impl ToJson for DocumentReferenceContext {
         write_opt(w, "sourcePatientInfo", &self.source_patient_info);
         write_vec(w, "related", &self.related);
         w.end_object();
+    }
+}
+
+impl Navigable for DocumentReferenceContext {
+    fn fhir_type(&self) -> &'static str {
+        "BackboneElement"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_plain(out, "string", self.id.as_deref()),
+            "extension" => push_vec(out, &self.extension),
+            "modifierExtension" => push_vec(out, &self.modifier_extension),
+            "encounter" => push_vec(out, &self.encounter),
+            "event" => push_vec(out, &self.event),
+            "period" => push_opt(out, &self.period),
+            "facilityType" => push_opt(out, &self.facility_type),
+            "practiceSetting" => push_opt(out, &self.practice_setting),
+            "sourcePatientInfo" => push_opt(out, &self.source_patient_info),
+            "related" => push_vec(out, &self.related),
+            _ => {}
+        }
     }
 }

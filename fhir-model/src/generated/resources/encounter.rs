@@ -15,6 +15,7 @@ use crate::formats::StrFormat;
 use crate::generated::codes::*;
 use crate::generated::datatypes::*;
 use crate::json::*;
+use crate::navigate::*;
 use crate::primitive::Primitive;
 use crate::resource::Resource;
 use crate::temporal::{Date, DateTime, Instant, Time};
@@ -280,6 +281,49 @@ impl ToJson for Encounter {
     }
 }
 
+impl Navigable for Encounter {
+    fn fhir_type(&self) -> &'static str {
+        "Encounter"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_opt_prim(out, "id", &self.id),
+            "meta" => push_opt(out, &self.meta),
+            "implicitRules" => push_opt_prim(out, "uri", &self.implicit_rules),
+            "language" => push_opt_prim(out, "code", &self.language),
+            "text" => push_opt(out, &self.text),
+            "contained" => push_vec(out, &self.contained),
+            "extension" => push_vec(out, &self.extension),
+            "modifierExtension" => push_vec(out, &self.modifier_extension),
+            "identifier" => push_vec(out, &self.identifier),
+            "status" => push_prim(out, "code", &self.status),
+            "statusHistory" => push_vec(out, &self.status_history),
+            "class" => push_one(out, &self.class),
+            "classHistory" => push_vec(out, &self.class_history),
+            "type" => push_vec(out, &self.type_),
+            "serviceType" => push_opt(out, &self.service_type),
+            "priority" => push_opt(out, &self.priority),
+            "subject" => push_opt(out, &self.subject),
+            "episodeOfCare" => push_vec(out, &self.episode_of_care),
+            "basedOn" => push_vec(out, &self.based_on),
+            "participant" => push_vec(out, &self.participant),
+            "appointment" => push_vec(out, &self.appointment),
+            "period" => push_opt(out, &self.period),
+            "length" => push_opt(out, &self.length),
+            "reasonCode" => push_vec(out, &self.reason_code),
+            "reasonReference" => push_vec(out, &self.reason_reference),
+            "diagnosis" => push_vec(out, &self.diagnosis),
+            "account" => push_vec(out, &self.account),
+            "hospitalization" => push_opt(out, &self.hospitalization),
+            "location" => push_vec(out, &self.location),
+            "serviceProvider" => push_opt(out, &self.service_provider),
+            "partOf" => push_opt(out, &self.part_of),
+            _ => {}
+        }
+    }
+}
+
 impl crate::resource::FhirResource for Encounter {
     const TYPE: &'static str = "Encounter";
     fn id(&self) -> Option<&str> {
@@ -376,6 +420,23 @@ impl ToJson for EncounterStatusHistory {
     }
 }
 
+impl Navigable for EncounterStatusHistory {
+    fn fhir_type(&self) -> &'static str {
+        "BackboneElement"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_plain(out, "string", self.id.as_deref()),
+            "extension" => push_vec(out, &self.extension),
+            "modifierExtension" => push_vec(out, &self.modifier_extension),
+            "status" => push_prim(out, "code", &self.status),
+            "period" => push_one(out, &self.period),
+            _ => {}
+        }
+    }
+}
+
 #[doc = "List of past encounter classes\n\nThe class history permits the tracking of the encounters transitions without needing to go  through the resource history.  This would be used for a case where an admission starts of as an emergency encounter, then transitions into an inpatient scenario. Doing this and not restarting a new encounter ensures that any lab/diagnostic results can more easily follow the patient and not require re-processing and not get lost or cancelled during a kind of discharge from emergency to inpatient.\n\nFHIR element `Encounter.classHistory`."]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct EncounterClassHistory {
@@ -448,6 +509,23 @@ impl ToJson for EncounterClassHistory {
     }
 }
 
+impl Navigable for EncounterClassHistory {
+    fn fhir_type(&self) -> &'static str {
+        "BackboneElement"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_plain(out, "string", self.id.as_deref()),
+            "extension" => push_vec(out, &self.extension),
+            "modifierExtension" => push_vec(out, &self.modifier_extension),
+            "class" => push_one(out, &self.class),
+            "period" => push_one(out, &self.period),
+            _ => {}
+        }
+    }
+}
+
 #[doc = "List of participants involved in the encounter\n\nThe list of people responsible for providing the service.\n\nFHIR element `Encounter.participant`."]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct EncounterParticipant {
@@ -506,6 +584,24 @@ impl ToJson for EncounterParticipant {
         write_opt(w, "period", &self.period);
         write_opt(w, "individual", &self.individual);
         w.end_object();
+    }
+}
+
+impl Navigable for EncounterParticipant {
+    fn fhir_type(&self) -> &'static str {
+        "BackboneElement"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_plain(out, "string", self.id.as_deref()),
+            "extension" => push_vec(out, &self.extension),
+            "modifierExtension" => push_vec(out, &self.modifier_extension),
+            "type" => push_vec(out, &self.type_),
+            "period" => push_opt(out, &self.period),
+            "individual" => push_opt(out, &self.individual),
+            _ => {}
+        }
     }
 }
 
@@ -584,6 +680,24 @@ impl ToJson for EncounterDiagnosis {
         write_opt(w, "use", &self.use_);
         write_opt_prim(w, "rank", &self.rank);
         w.end_object();
+    }
+}
+
+impl Navigable for EncounterDiagnosis {
+    fn fhir_type(&self) -> &'static str {
+        "BackboneElement"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_plain(out, "string", self.id.as_deref()),
+            "extension" => push_vec(out, &self.extension),
+            "modifierExtension" => push_vec(out, &self.modifier_extension),
+            "condition" => push_one(out, &self.condition),
+            "use" => push_opt(out, &self.use_),
+            "rank" => push_opt_prim(out, "positiveInt", &self.rank),
+            _ => {}
+        }
     }
 }
 
@@ -688,6 +802,30 @@ impl ToJson for EncounterHospitalization {
     }
 }
 
+impl Navigable for EncounterHospitalization {
+    fn fhir_type(&self) -> &'static str {
+        "BackboneElement"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_plain(out, "string", self.id.as_deref()),
+            "extension" => push_vec(out, &self.extension),
+            "modifierExtension" => push_vec(out, &self.modifier_extension),
+            "preAdmissionIdentifier" => push_opt(out, &self.pre_admission_identifier),
+            "origin" => push_opt(out, &self.origin),
+            "admitSource" => push_opt(out, &self.admit_source),
+            "reAdmission" => push_opt(out, &self.re_admission),
+            "dietPreference" => push_vec(out, &self.diet_preference),
+            "specialCourtesy" => push_vec(out, &self.special_courtesy),
+            "specialArrangement" => push_vec(out, &self.special_arrangement),
+            "destination" => push_opt(out, &self.destination),
+            "dischargeDisposition" => push_opt(out, &self.discharge_disposition),
+            _ => {}
+        }
+    }
+}
+
 #[doc = "List of locations where the patient has been\n\nList of locations where  the patient has been during this encounter.\n\nFHIR element `Encounter.location`."]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct EncounterLocation {
@@ -770,5 +908,24 @@ impl ToJson for EncounterLocation {
         write_opt(w, "physicalType", &self.physical_type);
         write_opt(w, "period", &self.period);
         w.end_object();
+    }
+}
+
+impl Navigable for EncounterLocation {
+    fn fhir_type(&self) -> &'static str {
+        "BackboneElement"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_plain(out, "string", self.id.as_deref()),
+            "extension" => push_vec(out, &self.extension),
+            "modifierExtension" => push_vec(out, &self.modifier_extension),
+            "location" => push_one(out, &self.location),
+            "status" => push_opt_prim(out, "code", &self.status),
+            "physicalType" => push_opt(out, &self.physical_type),
+            "period" => push_opt(out, &self.period),
+            _ => {}
+        }
     }
 }

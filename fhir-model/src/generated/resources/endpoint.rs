@@ -15,6 +15,7 @@ use crate::formats::StrFormat;
 use crate::generated::codes::*;
 use crate::generated::datatypes::*;
 use crate::json::*;
+use crate::navigate::*;
 use crate::primitive::Primitive;
 use crate::resource::Resource;
 use crate::temporal::{Date, DateTime, Instant, Time};
@@ -208,6 +209,37 @@ impl ToJson for Endpoint {
         write_prim(w, "address", &self.address);
         write_vec_prim(w, "header", &self.header);
         w.end_object();
+    }
+}
+
+impl Navigable for Endpoint {
+    fn fhir_type(&self) -> &'static str {
+        "Endpoint"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_opt_prim(out, "id", &self.id),
+            "meta" => push_opt(out, &self.meta),
+            "implicitRules" => push_opt_prim(out, "uri", &self.implicit_rules),
+            "language" => push_opt_prim(out, "code", &self.language),
+            "text" => push_opt(out, &self.text),
+            "contained" => push_vec(out, &self.contained),
+            "extension" => push_vec(out, &self.extension),
+            "modifierExtension" => push_vec(out, &self.modifier_extension),
+            "identifier" => push_vec(out, &self.identifier),
+            "status" => push_prim(out, "code", &self.status),
+            "connectionType" => push_one(out, &self.connection_type),
+            "name" => push_opt_prim(out, "string", &self.name),
+            "managingOrganization" => push_opt(out, &self.managing_organization),
+            "contact" => push_vec(out, &self.contact),
+            "period" => push_opt(out, &self.period),
+            "payloadType" => push_vec(out, &self.payload_type),
+            "payloadMimeType" => push_vec_prim(out, "code", &self.payload_mime_type),
+            "address" => push_prim(out, "url", &self.address),
+            "header" => push_vec_prim(out, "string", &self.header),
+            _ => {}
+        }
     }
 }
 

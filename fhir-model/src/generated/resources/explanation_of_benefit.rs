@@ -15,6 +15,7 @@ use crate::formats::StrFormat;
 use crate::generated::codes::*;
 use crate::generated::datatypes::*;
 use crate::json::*;
+use crate::navigate::*;
 use crate::primitive::Primitive;
 use crate::resource::Resource;
 use crate::temporal::{Date, DateTime, Instant, Time};
@@ -448,6 +449,69 @@ impl ToJson for ExplanationOfBenefit {
     }
 }
 
+impl Navigable for ExplanationOfBenefit {
+    fn fhir_type(&self) -> &'static str {
+        "ExplanationOfBenefit"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_opt_prim(out, "id", &self.id),
+            "meta" => push_opt(out, &self.meta),
+            "implicitRules" => push_opt_prim(out, "uri", &self.implicit_rules),
+            "language" => push_opt_prim(out, "code", &self.language),
+            "text" => push_opt(out, &self.text),
+            "contained" => push_vec(out, &self.contained),
+            "extension" => push_vec(out, &self.extension),
+            "modifierExtension" => push_vec(out, &self.modifier_extension),
+            "identifier" => push_vec(out, &self.identifier),
+            "status" => push_prim(out, "code", &self.status),
+            "type" => push_one(out, &self.type_),
+            "subType" => push_opt(out, &self.sub_type),
+            "use" => push_prim(out, "code", &self.use_),
+            "patient" => push_one(out, &self.patient),
+            "billablePeriod" => push_opt(out, &self.billable_period),
+            "created" => push_prim(out, "dateTime", &self.created),
+            "enterer" => push_opt(out, &self.enterer),
+            "insurer" => push_one(out, &self.insurer),
+            "provider" => push_one(out, &self.provider),
+            "priority" => push_opt(out, &self.priority),
+            "fundsReserveRequested" => push_opt(out, &self.funds_reserve_requested),
+            "fundsReserve" => push_opt(out, &self.funds_reserve),
+            "related" => push_vec(out, &self.related),
+            "prescription" => push_opt(out, &self.prescription),
+            "originalPrescription" => push_opt(out, &self.original_prescription),
+            "payee" => push_opt(out, &self.payee),
+            "referral" => push_opt(out, &self.referral),
+            "facility" => push_opt(out, &self.facility),
+            "claim" => push_opt(out, &self.claim),
+            "claimResponse" => push_opt(out, &self.claim_response),
+            "outcome" => push_prim(out, "code", &self.outcome),
+            "disposition" => push_opt_prim(out, "string", &self.disposition),
+            "preAuthRef" => push_vec_prim(out, "string", &self.pre_auth_ref),
+            "preAuthRefPeriod" => push_vec(out, &self.pre_auth_ref_period),
+            "careTeam" => push_vec(out, &self.care_team),
+            "supportingInfo" => push_vec(out, &self.supporting_info),
+            "diagnosis" => push_vec(out, &self.diagnosis),
+            "procedure" => push_vec(out, &self.procedure),
+            "precedence" => push_opt_prim(out, "positiveInt", &self.precedence),
+            "insurance" => push_vec(out, &self.insurance),
+            "accident" => push_opt(out, &self.accident),
+            "item" => push_vec(out, &self.item),
+            "addItem" => push_vec(out, &self.add_item),
+            "adjudication" => push_vec(out, &self.adjudication),
+            "total" => push_vec(out, &self.total),
+            "payment" => push_opt(out, &self.payment),
+            "formCode" => push_opt(out, &self.form_code),
+            "form" => push_opt(out, &self.form),
+            "processNote" => push_vec(out, &self.process_note),
+            "benefitPeriod" => push_opt(out, &self.benefit_period),
+            "benefitBalance" => push_vec(out, &self.benefit_balance),
+            _ => {}
+        }
+    }
+}
+
 impl crate::resource::FhirResource for ExplanationOfBenefit {
     const TYPE: &'static str = "ExplanationOfBenefit";
     fn id(&self) -> Option<&str> {
@@ -534,6 +598,24 @@ impl ToJson for ExplanationOfBenefitRelated {
     }
 }
 
+impl Navigable for ExplanationOfBenefitRelated {
+    fn fhir_type(&self) -> &'static str {
+        "BackboneElement"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_plain(out, "string", self.id.as_deref()),
+            "extension" => push_vec(out, &self.extension),
+            "modifierExtension" => push_vec(out, &self.modifier_extension),
+            "claim" => push_opt(out, &self.claim),
+            "relationship" => push_opt(out, &self.relationship),
+            "reference" => push_opt(out, &self.reference),
+            _ => {}
+        }
+    }
+}
+
 #[doc = "Recipient of benefits payable\n\nThe party to be reimbursed for cost of the products and services according to the terms of the policy.\n\nFHIR element `ExplanationOfBenefit.payee`."]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ExplanationOfBenefitPayee {
@@ -586,6 +668,23 @@ impl ToJson for ExplanationOfBenefitPayee {
         write_opt(w, "type", &self.type_);
         write_opt(w, "party", &self.party);
         w.end_object();
+    }
+}
+
+impl Navigable for ExplanationOfBenefitPayee {
+    fn fhir_type(&self) -> &'static str {
+        "BackboneElement"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_plain(out, "string", self.id.as_deref()),
+            "extension" => push_vec(out, &self.extension),
+            "modifierExtension" => push_vec(out, &self.modifier_extension),
+            "type" => push_opt(out, &self.type_),
+            "party" => push_opt(out, &self.party),
+            _ => {}
+        }
     }
 }
 
@@ -682,6 +781,26 @@ impl ToJson for ExplanationOfBenefitCareTeam {
     }
 }
 
+impl Navigable for ExplanationOfBenefitCareTeam {
+    fn fhir_type(&self) -> &'static str {
+        "BackboneElement"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_plain(out, "string", self.id.as_deref()),
+            "extension" => push_vec(out, &self.extension),
+            "modifierExtension" => push_vec(out, &self.modifier_extension),
+            "sequence" => push_prim(out, "positiveInt", &self.sequence),
+            "provider" => push_one(out, &self.provider),
+            "responsible" => push_opt_prim(out, "boolean", &self.responsible),
+            "role" => push_opt(out, &self.role),
+            "qualification" => push_opt(out, &self.qualification),
+            _ => {}
+        }
+    }
+}
+
 #[doc = "Supporting information\n\nAdditional information codes regarding exceptions, special considerations, the condition, situation, prior or concurrent issues.\n\nFHIR element `ExplanationOfBenefit.supportingInfo`."]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ExplanationOfBenefitSupportingInfo {
@@ -755,6 +874,15 @@ impl Choice for ExplanationOfBenefitSupportingInfoTiming {
     }
 }
 
+impl ChoiceNode for ExplanationOfBenefitSupportingInfoTiming {
+    fn node(&self) -> Node<'_> {
+        match self {
+            Self::Date(p) => primitive_node("date", p),
+            Self::Period(p) => Node::Complex(&**p),
+        }
+    }
+}
+
 #[doc = "The choice of types of `ExplanationOfBenefit.supportingInfo.value[x][x]`."]
 #[derive(Debug, Clone, PartialEq)]
 pub enum ExplanationOfBenefitSupportingInfoValue {
@@ -802,6 +930,18 @@ impl Choice for ExplanationOfBenefitSupportingInfoValue {
             Self::Quantity(p) => write_single(w, "valueQuantity", p),
             Self::Attachment(p) => write_single(w, "valueAttachment", p),
             Self::Reference(p) => write_single(w, "valueReference", p),
+        }
+    }
+}
+
+impl ChoiceNode for ExplanationOfBenefitSupportingInfoValue {
+    fn node(&self) -> Node<'_> {
+        match self {
+            Self::Boolean(p) => primitive_node("boolean", p),
+            Self::String(p) => primitive_node("string", p),
+            Self::Quantity(p) => Node::Complex(&**p),
+            Self::Attachment(p) => Node::Complex(&**p),
+            Self::Reference(p) => Node::Complex(&**p),
         }
     }
 }
@@ -901,6 +1041,27 @@ impl ToJson for ExplanationOfBenefitSupportingInfo {
     }
 }
 
+impl Navigable for ExplanationOfBenefitSupportingInfo {
+    fn fhir_type(&self) -> &'static str {
+        "BackboneElement"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_plain(out, "string", self.id.as_deref()),
+            "extension" => push_vec(out, &self.extension),
+            "modifierExtension" => push_vec(out, &self.modifier_extension),
+            "sequence" => push_prim(out, "positiveInt", &self.sequence),
+            "category" => push_one(out, &self.category),
+            "code" => push_opt(out, &self.code),
+            "timing" => push_choice(out, &self.timing),
+            "value" => push_choice(out, &self.value),
+            "reason" => push_opt(out, &self.reason),
+            _ => {}
+        }
+    }
+}
+
 #[doc = "Pertinent diagnosis information\n\nInformation about diagnoses relevant to the claim items.\n\nFHIR element `ExplanationOfBenefit.diagnosis`."]
 #[derive(Debug, Clone, PartialEq)]
 pub struct ExplanationOfBenefitDiagnosis {
@@ -965,6 +1126,15 @@ impl Choice for ExplanationOfBenefitDiagnosisDiagnosis {
     }
 }
 
+impl ChoiceNode for ExplanationOfBenefitDiagnosisDiagnosis {
+    fn node(&self) -> Node<'_> {
+        match self {
+            Self::CodeableConcept(p) => Node::Complex(&**p),
+            Self::Reference(p) => Node::Complex(&**p),
+        }
+    }
+}
+
 impl FromJson for ExplanationOfBenefitDiagnosis {
     fn from_json(r: &mut JsonReader<'_>) -> Result<Self, Error> {
         let mut f_id: Option<String> = None;
@@ -1024,6 +1194,26 @@ impl ToJson for ExplanationOfBenefitDiagnosis {
         write_opt(w, "onAdmission", &self.on_admission);
         write_opt(w, "packageCode", &self.package_code);
         w.end_object();
+    }
+}
+
+impl Navigable for ExplanationOfBenefitDiagnosis {
+    fn fhir_type(&self) -> &'static str {
+        "BackboneElement"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_plain(out, "string", self.id.as_deref()),
+            "extension" => push_vec(out, &self.extension),
+            "modifierExtension" => push_vec(out, &self.modifier_extension),
+            "sequence" => push_prim(out, "positiveInt", &self.sequence),
+            "diagnosis" => out.push(self.diagnosis.node()),
+            "type" => push_vec(out, &self.type_),
+            "onAdmission" => push_opt(out, &self.on_admission),
+            "packageCode" => push_opt(out, &self.package_code),
+            _ => {}
+        }
     }
 }
 
@@ -1091,6 +1281,15 @@ impl Choice for ExplanationOfBenefitProcedureProcedure {
     }
 }
 
+impl ChoiceNode for ExplanationOfBenefitProcedureProcedure {
+    fn node(&self) -> Node<'_> {
+        match self {
+            Self::CodeableConcept(p) => Node::Complex(&**p),
+            Self::Reference(p) => Node::Complex(&**p),
+        }
+    }
+}
+
 impl FromJson for ExplanationOfBenefitProcedure {
     fn from_json(r: &mut JsonReader<'_>) -> Result<Self, Error> {
         let mut f_id: Option<String> = None;
@@ -1151,6 +1350,26 @@ impl ToJson for ExplanationOfBenefitProcedure {
         self.procedure.write_choice(w);
         write_vec(w, "udi", &self.udi);
         w.end_object();
+    }
+}
+
+impl Navigable for ExplanationOfBenefitProcedure {
+    fn fhir_type(&self) -> &'static str {
+        "BackboneElement"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_plain(out, "string", self.id.as_deref()),
+            "extension" => push_vec(out, &self.extension),
+            "modifierExtension" => push_vec(out, &self.modifier_extension),
+            "sequence" => push_prim(out, "positiveInt", &self.sequence),
+            "type" => push_vec(out, &self.type_),
+            "date" => push_opt_prim(out, "dateTime", &self.date),
+            "procedure" => out.push(self.procedure.node()),
+            "udi" => push_vec(out, &self.udi),
+            _ => {}
+        }
     }
 }
 
@@ -1233,6 +1452,24 @@ impl ToJson for ExplanationOfBenefitInsurance {
     }
 }
 
+impl Navigable for ExplanationOfBenefitInsurance {
+    fn fhir_type(&self) -> &'static str {
+        "BackboneElement"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_plain(out, "string", self.id.as_deref()),
+            "extension" => push_vec(out, &self.extension),
+            "modifierExtension" => push_vec(out, &self.modifier_extension),
+            "focal" => push_prim(out, "boolean", &self.focal),
+            "coverage" => push_one(out, &self.coverage),
+            "preAuthRef" => push_vec_prim(out, "string", &self.pre_auth_ref),
+            _ => {}
+        }
+    }
+}
+
 #[doc = "Details of the event\n\nDetails of a accident which resulted in injuries which required the products and services listed in the claim.\n\nFHIR element `ExplanationOfBenefit.accident`."]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ExplanationOfBenefitAccident {
@@ -1270,6 +1507,15 @@ impl Choice for ExplanationOfBenefitAccidentLocation {
         match self {
             Self::Address(p) => write_single(w, "locationAddress", p),
             Self::Reference(p) => write_single(w, "locationReference", p),
+        }
+    }
+}
+
+impl ChoiceNode for ExplanationOfBenefitAccidentLocation {
+    fn node(&self) -> Node<'_> {
+        match self {
+            Self::Address(p) => Node::Complex(&**p),
+            Self::Reference(p) => Node::Complex(&**p),
         }
     }
 }
@@ -1325,6 +1571,24 @@ impl ToJson for ExplanationOfBenefitAccident {
         write_opt(w, "type", &self.type_);
         write_choice(w, &self.location);
         w.end_object();
+    }
+}
+
+impl Navigable for ExplanationOfBenefitAccident {
+    fn fhir_type(&self) -> &'static str {
+        "BackboneElement"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_plain(out, "string", self.id.as_deref()),
+            "extension" => push_vec(out, &self.extension),
+            "modifierExtension" => push_vec(out, &self.modifier_extension),
+            "date" => push_opt_prim(out, "date", &self.date),
+            "type" => push_opt(out, &self.type_),
+            "location" => push_choice(out, &self.location),
+            _ => {}
+        }
     }
 }
 
@@ -1410,6 +1674,25 @@ impl ToJson for ExplanationOfBenefitItemAdjudication {
         write_opt(w, "amount", &self.amount);
         write_opt_prim(w, "value", &self.value);
         w.end_object();
+    }
+}
+
+impl Navigable for ExplanationOfBenefitItemAdjudication {
+    fn fhir_type(&self) -> &'static str {
+        "BackboneElement"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_plain(out, "string", self.id.as_deref()),
+            "extension" => push_vec(out, &self.extension),
+            "modifierExtension" => push_vec(out, &self.modifier_extension),
+            "category" => push_one(out, &self.category),
+            "reason" => push_opt(out, &self.reason),
+            "amount" => push_opt(out, &self.amount),
+            "value" => push_opt_prim(out, "decimal", &self.value),
+            _ => {}
+        }
     }
 }
 
@@ -1560,6 +1843,34 @@ impl ToJson for ExplanationOfBenefitItemDetailSubDetail {
         write_vec_prim(w, "noteNumber", &self.note_number);
         write_vec(w, "adjudication", &self.adjudication);
         w.end_object();
+    }
+}
+
+impl Navigable for ExplanationOfBenefitItemDetailSubDetail {
+    fn fhir_type(&self) -> &'static str {
+        "BackboneElement"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_plain(out, "string", self.id.as_deref()),
+            "extension" => push_vec(out, &self.extension),
+            "modifierExtension" => push_vec(out, &self.modifier_extension),
+            "sequence" => push_prim(out, "positiveInt", &self.sequence),
+            "revenue" => push_opt(out, &self.revenue),
+            "category" => push_opt(out, &self.category),
+            "productOrService" => push_one(out, &self.product_or_service),
+            "modifier" => push_vec(out, &self.modifier),
+            "programCode" => push_vec(out, &self.program_code),
+            "quantity" => push_opt(out, &self.quantity),
+            "unitPrice" => push_opt(out, &self.unit_price),
+            "factor" => push_opt_prim(out, "decimal", &self.factor),
+            "net" => push_opt(out, &self.net),
+            "udi" => push_vec(out, &self.udi),
+            "noteNumber" => push_vec_prim(out, "positiveInt", &self.note_number),
+            "adjudication" => push_vec(out, &self.adjudication),
+            _ => {}
+        }
     }
 }
 
@@ -1720,6 +2031,35 @@ impl ToJson for ExplanationOfBenefitItemDetail {
     }
 }
 
+impl Navigable for ExplanationOfBenefitItemDetail {
+    fn fhir_type(&self) -> &'static str {
+        "BackboneElement"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_plain(out, "string", self.id.as_deref()),
+            "extension" => push_vec(out, &self.extension),
+            "modifierExtension" => push_vec(out, &self.modifier_extension),
+            "sequence" => push_prim(out, "positiveInt", &self.sequence),
+            "revenue" => push_opt(out, &self.revenue),
+            "category" => push_opt(out, &self.category),
+            "productOrService" => push_one(out, &self.product_or_service),
+            "modifier" => push_vec(out, &self.modifier),
+            "programCode" => push_vec(out, &self.program_code),
+            "quantity" => push_opt(out, &self.quantity),
+            "unitPrice" => push_opt(out, &self.unit_price),
+            "factor" => push_opt_prim(out, "decimal", &self.factor),
+            "net" => push_opt(out, &self.net),
+            "udi" => push_vec(out, &self.udi),
+            "noteNumber" => push_vec_prim(out, "positiveInt", &self.note_number),
+            "adjudication" => push_vec(out, &self.adjudication),
+            "subDetail" => push_vec(out, &self.sub_detail),
+            _ => {}
+        }
+    }
+}
+
 #[doc = "Product or service provided\n\nA claim line. Either a simple (a product or service) or a 'group' of details which can also be a simple items or groups of sub-details.\n\nFHIR element `ExplanationOfBenefit.item`."]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ExplanationOfBenefitItem {
@@ -1844,6 +2184,15 @@ impl Choice for ExplanationOfBenefitItemServiced {
     }
 }
 
+impl ChoiceNode for ExplanationOfBenefitItemServiced {
+    fn node(&self) -> Node<'_> {
+        match self {
+            Self::Date(p) => primitive_node("date", p),
+            Self::Period(p) => Node::Complex(&**p),
+        }
+    }
+}
+
 #[doc = "The choice of types of `ExplanationOfBenefit.item.location[x][x]`."]
 #[derive(Debug, Clone, PartialEq)]
 pub enum ExplanationOfBenefitItemLocation {
@@ -1867,6 +2216,16 @@ impl Choice for ExplanationOfBenefitItemLocation {
             Self::CodeableConcept(p) => write_single(w, "locationCodeableConcept", p),
             Self::Address(p) => write_single(w, "locationAddress", p),
             Self::Reference(p) => write_single(w, "locationReference", p),
+        }
+    }
+}
+
+impl ChoiceNode for ExplanationOfBenefitItemLocation {
+    fn node(&self) -> Node<'_> {
+        match self {
+            Self::CodeableConcept(p) => Node::Complex(&**p),
+            Self::Address(p) => Node::Complex(&**p),
+            Self::Reference(p) => Node::Complex(&**p),
         }
     }
 }
@@ -2034,6 +2393,44 @@ impl ToJson for ExplanationOfBenefitItem {
     }
 }
 
+impl Navigable for ExplanationOfBenefitItem {
+    fn fhir_type(&self) -> &'static str {
+        "BackboneElement"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_plain(out, "string", self.id.as_deref()),
+            "extension" => push_vec(out, &self.extension),
+            "modifierExtension" => push_vec(out, &self.modifier_extension),
+            "sequence" => push_prim(out, "positiveInt", &self.sequence),
+            "careTeamSequence" => push_vec_prim(out, "positiveInt", &self.care_team_sequence),
+            "diagnosisSequence" => push_vec_prim(out, "positiveInt", &self.diagnosis_sequence),
+            "procedureSequence" => push_vec_prim(out, "positiveInt", &self.procedure_sequence),
+            "informationSequence" => push_vec_prim(out, "positiveInt", &self.information_sequence),
+            "revenue" => push_opt(out, &self.revenue),
+            "category" => push_opt(out, &self.category),
+            "productOrService" => push_one(out, &self.product_or_service),
+            "modifier" => push_vec(out, &self.modifier),
+            "programCode" => push_vec(out, &self.program_code),
+            "serviced" => push_choice(out, &self.serviced),
+            "location" => push_choice(out, &self.location),
+            "quantity" => push_opt(out, &self.quantity),
+            "unitPrice" => push_opt(out, &self.unit_price),
+            "factor" => push_opt_prim(out, "decimal", &self.factor),
+            "net" => push_opt(out, &self.net),
+            "udi" => push_vec(out, &self.udi),
+            "bodySite" => push_opt(out, &self.body_site),
+            "subSite" => push_vec(out, &self.sub_site),
+            "encounter" => push_vec(out, &self.encounter),
+            "noteNumber" => push_vec_prim(out, "positiveInt", &self.note_number),
+            "adjudication" => push_vec(out, &self.adjudication),
+            "detail" => push_vec(out, &self.detail),
+            _ => {}
+        }
+    }
+}
+
 #[doc = "Insurer added line items\n\nThe third-tier service adjudications for payor added services.\n\nFHIR element `ExplanationOfBenefit.addItem.detail.subDetail`."]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ExplanationOfBenefitAddItemDetailSubDetail {
@@ -2145,6 +2542,29 @@ impl ToJson for ExplanationOfBenefitAddItemDetailSubDetail {
         write_vec_prim(w, "noteNumber", &self.note_number);
         write_vec(w, "adjudication", &self.adjudication);
         w.end_object();
+    }
+}
+
+impl Navigable for ExplanationOfBenefitAddItemDetailSubDetail {
+    fn fhir_type(&self) -> &'static str {
+        "BackboneElement"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_plain(out, "string", self.id.as_deref()),
+            "extension" => push_vec(out, &self.extension),
+            "modifierExtension" => push_vec(out, &self.modifier_extension),
+            "productOrService" => push_one(out, &self.product_or_service),
+            "modifier" => push_vec(out, &self.modifier),
+            "quantity" => push_opt(out, &self.quantity),
+            "unitPrice" => push_opt(out, &self.unit_price),
+            "factor" => push_opt_prim(out, "decimal", &self.factor),
+            "net" => push_opt(out, &self.net),
+            "noteNumber" => push_vec_prim(out, "positiveInt", &self.note_number),
+            "adjudication" => push_vec(out, &self.adjudication),
+            _ => {}
+        }
     }
 }
 
@@ -2269,6 +2689,30 @@ impl ToJson for ExplanationOfBenefitAddItemDetail {
     }
 }
 
+impl Navigable for ExplanationOfBenefitAddItemDetail {
+    fn fhir_type(&self) -> &'static str {
+        "BackboneElement"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_plain(out, "string", self.id.as_deref()),
+            "extension" => push_vec(out, &self.extension),
+            "modifierExtension" => push_vec(out, &self.modifier_extension),
+            "productOrService" => push_one(out, &self.product_or_service),
+            "modifier" => push_vec(out, &self.modifier),
+            "quantity" => push_opt(out, &self.quantity),
+            "unitPrice" => push_opt(out, &self.unit_price),
+            "factor" => push_opt_prim(out, "decimal", &self.factor),
+            "net" => push_opt(out, &self.net),
+            "noteNumber" => push_vec_prim(out, "positiveInt", &self.note_number),
+            "adjudication" => push_vec(out, &self.adjudication),
+            "subDetail" => push_vec(out, &self.sub_detail),
+            _ => {}
+        }
+    }
+}
+
 #[doc = "Insurer added line items\n\nThe first-tier service adjudications for payor added product or service lines.\n\nFHIR element `ExplanationOfBenefit.addItem`."]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ExplanationOfBenefitAddItem {
@@ -2378,6 +2822,15 @@ impl Choice for ExplanationOfBenefitAddItemServiced {
     }
 }
 
+impl ChoiceNode for ExplanationOfBenefitAddItemServiced {
+    fn node(&self) -> Node<'_> {
+        match self {
+            Self::Date(p) => primitive_node("date", p),
+            Self::Period(p) => Node::Complex(&**p),
+        }
+    }
+}
+
 #[doc = "The choice of types of `ExplanationOfBenefit.addItem.location[x][x]`."]
 #[derive(Debug, Clone, PartialEq)]
 pub enum ExplanationOfBenefitAddItemLocation {
@@ -2401,6 +2854,16 @@ impl Choice for ExplanationOfBenefitAddItemLocation {
             Self::CodeableConcept(p) => write_single(w, "locationCodeableConcept", p),
             Self::Address(p) => write_single(w, "locationAddress", p),
             Self::Reference(p) => write_single(w, "locationReference", p),
+        }
+    }
+}
+
+impl ChoiceNode for ExplanationOfBenefitAddItemLocation {
+    fn node(&self) -> Node<'_> {
+        match self {
+            Self::CodeableConcept(p) => Node::Complex(&**p),
+            Self::Address(p) => Node::Complex(&**p),
+            Self::Reference(p) => Node::Complex(&**p),
         }
     }
 }
@@ -2542,6 +3005,39 @@ impl ToJson for ExplanationOfBenefitAddItem {
     }
 }
 
+impl Navigable for ExplanationOfBenefitAddItem {
+    fn fhir_type(&self) -> &'static str {
+        "BackboneElement"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_plain(out, "string", self.id.as_deref()),
+            "extension" => push_vec(out, &self.extension),
+            "modifierExtension" => push_vec(out, &self.modifier_extension),
+            "itemSequence" => push_vec_prim(out, "positiveInt", &self.item_sequence),
+            "detailSequence" => push_vec_prim(out, "positiveInt", &self.detail_sequence),
+            "subDetailSequence" => push_vec_prim(out, "positiveInt", &self.sub_detail_sequence),
+            "provider" => push_vec(out, &self.provider),
+            "productOrService" => push_one(out, &self.product_or_service),
+            "modifier" => push_vec(out, &self.modifier),
+            "programCode" => push_vec(out, &self.program_code),
+            "serviced" => push_choice(out, &self.serviced),
+            "location" => push_choice(out, &self.location),
+            "quantity" => push_opt(out, &self.quantity),
+            "unitPrice" => push_opt(out, &self.unit_price),
+            "factor" => push_opt_prim(out, "decimal", &self.factor),
+            "net" => push_opt(out, &self.net),
+            "bodySite" => push_opt(out, &self.body_site),
+            "subSite" => push_vec(out, &self.sub_site),
+            "noteNumber" => push_vec_prim(out, "positiveInt", &self.note_number),
+            "adjudication" => push_vec(out, &self.adjudication),
+            "detail" => push_vec(out, &self.detail),
+            _ => {}
+        }
+    }
+}
+
 #[doc = "Adjudication totals\n\nCategorized monetary totals for the adjudication.\n\nFHIR element `ExplanationOfBenefit.total`."]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ExplanationOfBenefitTotal {
@@ -2611,6 +3107,23 @@ impl ToJson for ExplanationOfBenefitTotal {
             write_single(w, "amount", &self.amount);
         }
         w.end_object();
+    }
+}
+
+impl Navigable for ExplanationOfBenefitTotal {
+    fn fhir_type(&self) -> &'static str {
+        "BackboneElement"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_plain(out, "string", self.id.as_deref()),
+            "extension" => push_vec(out, &self.extension),
+            "modifierExtension" => push_vec(out, &self.modifier_extension),
+            "category" => push_one(out, &self.category),
+            "amount" => push_one(out, &self.amount),
+            _ => {}
+        }
     }
 }
 
@@ -2694,6 +3207,27 @@ impl ToJson for ExplanationOfBenefitPayment {
     }
 }
 
+impl Navigable for ExplanationOfBenefitPayment {
+    fn fhir_type(&self) -> &'static str {
+        "BackboneElement"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_plain(out, "string", self.id.as_deref()),
+            "extension" => push_vec(out, &self.extension),
+            "modifierExtension" => push_vec(out, &self.modifier_extension),
+            "type" => push_opt(out, &self.type_),
+            "adjustment" => push_opt(out, &self.adjustment),
+            "adjustmentReason" => push_opt(out, &self.adjustment_reason),
+            "date" => push_opt_prim(out, "date", &self.date),
+            "amount" => push_opt(out, &self.amount),
+            "identifier" => push_opt(out, &self.identifier),
+            _ => {}
+        }
+    }
+}
+
 #[doc = "Note concerning adjudication\n\nA note that describes or explains adjudication results in a human readable form.\n\nFHIR element `ExplanationOfBenefit.processNote`."]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ExplanationOfBenefitProcessNote {
@@ -2761,6 +3295,25 @@ impl ToJson for ExplanationOfBenefitProcessNote {
         write_opt_prim(w, "text", &self.text);
         write_opt(w, "language", &self.language);
         w.end_object();
+    }
+}
+
+impl Navigable for ExplanationOfBenefitProcessNote {
+    fn fhir_type(&self) -> &'static str {
+        "BackboneElement"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_plain(out, "string", self.id.as_deref()),
+            "extension" => push_vec(out, &self.extension),
+            "modifierExtension" => push_vec(out, &self.modifier_extension),
+            "number" => push_opt_prim(out, "positiveInt", &self.number),
+            "type" => push_opt_prim(out, "code", &self.type_),
+            "text" => push_opt_prim(out, "string", &self.text),
+            "language" => push_opt(out, &self.language),
+            _ => {}
+        }
     }
 }
 
@@ -2840,6 +3393,16 @@ impl Choice for ExplanationOfBenefitBenefitBalanceFinancialAllowed {
     }
 }
 
+impl ChoiceNode for ExplanationOfBenefitBenefitBalanceFinancialAllowed {
+    fn node(&self) -> Node<'_> {
+        match self {
+            Self::UnsignedInt(p) => primitive_node("unsignedInt", p),
+            Self::String(p) => primitive_node("string", p),
+            Self::Money(p) => Node::Complex(&**p),
+        }
+    }
+}
+
 #[doc = "The choice of types of `ExplanationOfBenefit.benefitBalance.financial.used[x][x]`."]
 #[derive(Debug, Clone, PartialEq)]
 pub enum ExplanationOfBenefitBenefitBalanceFinancialUsed {
@@ -2869,6 +3432,15 @@ impl Choice for ExplanationOfBenefitBenefitBalanceFinancialUsed {
         match self {
             Self::UnsignedInt(p) => write_prim(w, "usedUnsignedInt", p),
             Self::Money(p) => write_single(w, "usedMoney", p),
+        }
+    }
+}
+
+impl ChoiceNode for ExplanationOfBenefitBenefitBalanceFinancialUsed {
+    fn node(&self) -> Node<'_> {
+        match self {
+            Self::UnsignedInt(p) => primitive_node("unsignedInt", p),
+            Self::Money(p) => Node::Complex(&**p),
         }
     }
 }
@@ -2942,6 +3514,24 @@ impl ToJson for ExplanationOfBenefitBenefitBalanceFinancial {
         write_choice(w, &self.allowed);
         write_choice(w, &self.used);
         w.end_object();
+    }
+}
+
+impl Navigable for ExplanationOfBenefitBenefitBalanceFinancial {
+    fn fhir_type(&self) -> &'static str {
+        "BackboneElement"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_plain(out, "string", self.id.as_deref()),
+            "extension" => push_vec(out, &self.extension),
+            "modifierExtension" => push_vec(out, &self.modifier_extension),
+            "type" => push_one(out, &self.type_),
+            "allowed" => push_choice(out, &self.allowed),
+            "used" => push_choice(out, &self.used),
+            _ => {}
+        }
     }
 }
 
@@ -3057,5 +3647,28 @@ impl ToJson for ExplanationOfBenefitBenefitBalance {
         write_opt(w, "term", &self.term);
         write_vec(w, "financial", &self.financial);
         w.end_object();
+    }
+}
+
+impl Navigable for ExplanationOfBenefitBenefitBalance {
+    fn fhir_type(&self) -> &'static str {
+        "BackboneElement"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_plain(out, "string", self.id.as_deref()),
+            "extension" => push_vec(out, &self.extension),
+            "modifierExtension" => push_vec(out, &self.modifier_extension),
+            "category" => push_one(out, &self.category),
+            "excluded" => push_opt_prim(out, "boolean", &self.excluded),
+            "name" => push_opt_prim(out, "string", &self.name),
+            "description" => push_opt_prim(out, "string", &self.description),
+            "network" => push_opt(out, &self.network),
+            "unit" => push_opt(out, &self.unit),
+            "term" => push_opt(out, &self.term),
+            "financial" => push_vec(out, &self.financial),
+            _ => {}
+        }
     }
 }

@@ -15,6 +15,7 @@ use crate::formats::StrFormat;
 use crate::generated::codes::*;
 use crate::generated::datatypes::*;
 use crate::json::*;
+use crate::navigate::*;
 use crate::primitive::Primitive;
 use crate::resource::Resource;
 use crate::temporal::{Date, DateTime, Instant, Time};
@@ -137,6 +138,15 @@ impl Choice for GoalStart {
         match self {
             Self::Date(p) => write_prim(w, "startDate", p),
             Self::CodeableConcept(p) => write_single(w, "startCodeableConcept", p),
+        }
+    }
+}
+
+impl ChoiceNode for GoalStart {
+    fn node(&self) -> Node<'_> {
+        match self {
+            Self::Date(p) => primitive_node("date", p),
+            Self::CodeableConcept(p) => Node::Complex(&**p),
         }
     }
 }
@@ -281,6 +291,42 @@ impl ToJson for Goal {
     }
 }
 
+impl Navigable for Goal {
+    fn fhir_type(&self) -> &'static str {
+        "Goal"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_opt_prim(out, "id", &self.id),
+            "meta" => push_opt(out, &self.meta),
+            "implicitRules" => push_opt_prim(out, "uri", &self.implicit_rules),
+            "language" => push_opt_prim(out, "code", &self.language),
+            "text" => push_opt(out, &self.text),
+            "contained" => push_vec(out, &self.contained),
+            "extension" => push_vec(out, &self.extension),
+            "modifierExtension" => push_vec(out, &self.modifier_extension),
+            "identifier" => push_vec(out, &self.identifier),
+            "lifecycleStatus" => push_prim(out, "code", &self.lifecycle_status),
+            "achievementStatus" => push_opt(out, &self.achievement_status),
+            "category" => push_vec(out, &self.category),
+            "priority" => push_opt(out, &self.priority),
+            "description" => push_one(out, &self.description),
+            "subject" => push_one(out, &self.subject),
+            "start" => push_choice(out, &self.start),
+            "target" => push_vec(out, &self.target),
+            "statusDate" => push_opt_prim(out, "date", &self.status_date),
+            "statusReason" => push_opt_prim(out, "string", &self.status_reason),
+            "expressedBy" => push_opt(out, &self.expressed_by),
+            "addresses" => push_vec(out, &self.addresses),
+            "note" => push_vec(out, &self.note),
+            "outcomeCode" => push_vec(out, &self.outcome_code),
+            "outcomeReference" => push_vec(out, &self.outcome_reference),
+            _ => {}
+        }
+    }
+}
+
 impl crate::resource::FhirResource for Goal {
     const TYPE: &'static str = "Goal";
     fn id(&self) -> Option<&str> {
@@ -389,6 +435,20 @@ impl Choice for GoalTargetDetail {
     }
 }
 
+impl ChoiceNode for GoalTargetDetail {
+    fn node(&self) -> Node<'_> {
+        match self {
+            Self::Quantity(p) => Node::Complex(&**p),
+            Self::Range(p) => Node::Complex(&**p),
+            Self::CodeableConcept(p) => Node::Complex(&**p),
+            Self::String(p) => primitive_node("string", p),
+            Self::Boolean(p) => primitive_node("boolean", p),
+            Self::Integer(p) => primitive_node("integer", p),
+            Self::Ratio(p) => Node::Complex(&**p),
+        }
+    }
+}
+
 #[doc = "The choice of types of `Goal.target.due[x][x]`."]
 #[derive(Debug, Clone, PartialEq)]
 pub enum GoalTargetDue {
@@ -418,6 +478,15 @@ impl Choice for GoalTargetDue {
         match self {
             Self::Date(p) => write_prim(w, "dueDate", p),
             Self::Duration(p) => write_single(w, "dueDuration", p),
+        }
+    }
+}
+
+impl ChoiceNode for GoalTargetDue {
+    fn node(&self) -> Node<'_> {
+        match self {
+            Self::Date(p) => primitive_node("date", p),
+            Self::Duration(p) => Node::Complex(&**p),
         }
     }
 }
@@ -503,5 +572,23 @@ impl ToJson for GoalTarget {
         write_choice(w, &self.detail);
         write_choice(w, &self.due);
         w.end_object();
+    }
+}
+
+impl Navigable for GoalTarget {
+    fn fhir_type(&self) -> &'static str {
+        "BackboneElement"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_plain(out, "string", self.id.as_deref()),
+            "extension" => push_vec(out, &self.extension),
+            "modifierExtension" => push_vec(out, &self.modifier_extension),
+            "measure" => push_opt(out, &self.measure),
+            "detail" => push_choice(out, &self.detail),
+            "due" => push_choice(out, &self.due),
+            _ => {}
+        }
     }
 }

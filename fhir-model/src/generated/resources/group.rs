@@ -15,6 +15,7 @@ use crate::formats::StrFormat;
 use crate::generated::codes::*;
 use crate::generated::datatypes::*;
 use crate::json::*;
+use crate::navigate::*;
 use crate::primitive::Primitive;
 use crate::resource::Resource;
 use crate::temporal::{Date, DateTime, Instant, Time};
@@ -191,6 +192,36 @@ impl ToJson for Group {
     }
 }
 
+impl Navigable for Group {
+    fn fhir_type(&self) -> &'static str {
+        "Group"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_opt_prim(out, "id", &self.id),
+            "meta" => push_opt(out, &self.meta),
+            "implicitRules" => push_opt_prim(out, "uri", &self.implicit_rules),
+            "language" => push_opt_prim(out, "code", &self.language),
+            "text" => push_opt(out, &self.text),
+            "contained" => push_vec(out, &self.contained),
+            "extension" => push_vec(out, &self.extension),
+            "modifierExtension" => push_vec(out, &self.modifier_extension),
+            "identifier" => push_vec(out, &self.identifier),
+            "active" => push_opt_prim(out, "boolean", &self.active),
+            "type" => push_prim(out, "code", &self.type_),
+            "actual" => push_prim(out, "boolean", &self.actual),
+            "code" => push_opt(out, &self.code),
+            "name" => push_opt_prim(out, "string", &self.name),
+            "quantity" => push_opt_prim(out, "unsignedInt", &self.quantity),
+            "managingEntity" => push_opt(out, &self.managing_entity),
+            "characteristic" => push_vec(out, &self.characteristic),
+            "member" => push_vec(out, &self.member),
+            _ => {}
+        }
+    }
+}
+
 impl crate::resource::FhirResource for Group {
     const TYPE: &'static str = "Group";
     fn id(&self) -> Option<&str> {
@@ -296,6 +327,18 @@ impl Choice for GroupCharacteristicValue {
     }
 }
 
+impl ChoiceNode for GroupCharacteristicValue {
+    fn node(&self) -> Node<'_> {
+        match self {
+            Self::CodeableConcept(p) => Node::Complex(&**p),
+            Self::Boolean(p) => primitive_node("boolean", p),
+            Self::Quantity(p) => Node::Complex(&**p),
+            Self::Range(p) => Node::Complex(&**p),
+            Self::Reference(p) => Node::Complex(&**p),
+        }
+    }
+}
+
 impl FromJson for GroupCharacteristic {
     fn from_json(r: &mut JsonReader<'_>) -> Result<Self, Error> {
         let mut f_id: Option<String> = None;
@@ -363,6 +406,25 @@ impl ToJson for GroupCharacteristic {
         write_prim(w, "exclude", &self.exclude);
         write_opt(w, "period", &self.period);
         w.end_object();
+    }
+}
+
+impl Navigable for GroupCharacteristic {
+    fn fhir_type(&self) -> &'static str {
+        "BackboneElement"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_plain(out, "string", self.id.as_deref()),
+            "extension" => push_vec(out, &self.extension),
+            "modifierExtension" => push_vec(out, &self.modifier_extension),
+            "code" => push_one(out, &self.code),
+            "value" => out.push(self.value.node()),
+            "exclude" => push_prim(out, "boolean", &self.exclude),
+            "period" => push_opt(out, &self.period),
+            _ => {}
+        }
     }
 }
 
@@ -441,5 +503,23 @@ impl ToJson for GroupMember {
         write_opt(w, "period", &self.period);
         write_opt_prim(w, "inactive", &self.inactive);
         w.end_object();
+    }
+}
+
+impl Navigable for GroupMember {
+    fn fhir_type(&self) -> &'static str {
+        "BackboneElement"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_plain(out, "string", self.id.as_deref()),
+            "extension" => push_vec(out, &self.extension),
+            "modifierExtension" => push_vec(out, &self.modifier_extension),
+            "entity" => push_one(out, &self.entity),
+            "period" => push_opt(out, &self.period),
+            "inactive" => push_opt_prim(out, "boolean", &self.inactive),
+            _ => {}
+        }
     }
 }

@@ -15,6 +15,7 @@ use crate::formats::StrFormat;
 use crate::generated::codes::*;
 use crate::generated::datatypes::*;
 use crate::json::*;
+use crate::navigate::*;
 use crate::primitive::Primitive;
 use crate::resource::Resource;
 use crate::temporal::{Date, DateTime, Instant, Time};
@@ -255,6 +256,50 @@ impl ToJson for HealthcareService {
     }
 }
 
+impl Navigable for HealthcareService {
+    fn fhir_type(&self) -> &'static str {
+        "HealthcareService"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_opt_prim(out, "id", &self.id),
+            "meta" => push_opt(out, &self.meta),
+            "implicitRules" => push_opt_prim(out, "uri", &self.implicit_rules),
+            "language" => push_opt_prim(out, "code", &self.language),
+            "text" => push_opt(out, &self.text),
+            "contained" => push_vec(out, &self.contained),
+            "extension" => push_vec(out, &self.extension),
+            "modifierExtension" => push_vec(out, &self.modifier_extension),
+            "identifier" => push_vec(out, &self.identifier),
+            "active" => push_opt_prim(out, "boolean", &self.active),
+            "providedBy" => push_opt(out, &self.provided_by),
+            "category" => push_vec(out, &self.category),
+            "type" => push_vec(out, &self.type_),
+            "specialty" => push_vec(out, &self.specialty),
+            "location" => push_vec(out, &self.location),
+            "name" => push_opt_prim(out, "string", &self.name),
+            "comment" => push_opt_prim(out, "string", &self.comment),
+            "extraDetails" => push_opt_prim(out, "markdown", &self.extra_details),
+            "photo" => push_opt(out, &self.photo),
+            "telecom" => push_vec(out, &self.telecom),
+            "coverageArea" => push_vec(out, &self.coverage_area),
+            "serviceProvisionCode" => push_vec(out, &self.service_provision_code),
+            "eligibility" => push_vec(out, &self.eligibility),
+            "program" => push_vec(out, &self.program),
+            "characteristic" => push_vec(out, &self.characteristic),
+            "communication" => push_vec(out, &self.communication),
+            "referralMethod" => push_vec(out, &self.referral_method),
+            "appointmentRequired" => push_opt_prim(out, "boolean", &self.appointment_required),
+            "availableTime" => push_vec(out, &self.available_time),
+            "notAvailable" => push_vec(out, &self.not_available),
+            "availabilityExceptions" => push_opt_prim(out, "string", &self.availability_exceptions),
+            "endpoint" => push_vec(out, &self.endpoint),
+            _ => {}
+        }
+    }
+}
+
 impl crate::resource::FhirResource for HealthcareService {
     const TYPE: &'static str = "HealthcareService";
     fn id(&self) -> Option<&str> {
@@ -336,6 +381,23 @@ impl ToJson for HealthcareServiceEligibility {
     }
 }
 
+impl Navigable for HealthcareServiceEligibility {
+    fn fhir_type(&self) -> &'static str {
+        "BackboneElement"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_plain(out, "string", self.id.as_deref()),
+            "extension" => push_vec(out, &self.extension),
+            "modifierExtension" => push_vec(out, &self.modifier_extension),
+            "code" => push_opt(out, &self.code),
+            "comment" => push_opt_prim(out, "markdown", &self.comment),
+            _ => {}
+        }
+    }
+}
+
 #[doc = "Times the Service Site is available\n\nA collection of times that the Service Site is available.\n\nFHIR element `HealthcareService.availableTime`."]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct HealthcareServiceAvailableTime {
@@ -407,6 +469,25 @@ impl ToJson for HealthcareServiceAvailableTime {
     }
 }
 
+impl Navigable for HealthcareServiceAvailableTime {
+    fn fhir_type(&self) -> &'static str {
+        "BackboneElement"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_plain(out, "string", self.id.as_deref()),
+            "extension" => push_vec(out, &self.extension),
+            "modifierExtension" => push_vec(out, &self.modifier_extension),
+            "daysOfWeek" => push_vec_prim(out, "code", &self.days_of_week),
+            "allDay" => push_opt_prim(out, "boolean", &self.all_day),
+            "availableStartTime" => push_opt_prim(out, "time", &self.available_start_time),
+            "availableEndTime" => push_opt_prim(out, "time", &self.available_end_time),
+            _ => {}
+        }
+    }
+}
+
 #[doc = "Not available during this time due to provided reason\n\nThe HealthcareService is not available during this period of time due to the provided reason.\n\nFHIR element `HealthcareService.notAvailable`."]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct HealthcareServiceNotAvailable {
@@ -473,5 +554,22 @@ impl ToJson for HealthcareServiceNotAvailable {
         write_prim(w, "description", &self.description);
         write_opt(w, "during", &self.during);
         w.end_object();
+    }
+}
+
+impl Navigable for HealthcareServiceNotAvailable {
+    fn fhir_type(&self) -> &'static str {
+        "BackboneElement"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_plain(out, "string", self.id.as_deref()),
+            "extension" => push_vec(out, &self.extension),
+            "modifierExtension" => push_vec(out, &self.modifier_extension),
+            "description" => push_prim(out, "string", &self.description),
+            "during" => push_opt(out, &self.during),
+            _ => {}
+        }
     }
 }

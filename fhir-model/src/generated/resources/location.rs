@@ -15,6 +15,7 @@ use crate::formats::StrFormat;
 use crate::generated::codes::*;
 use crate::generated::datatypes::*;
 use crate::json::*;
+use crate::navigate::*;
 use crate::primitive::Primitive;
 use crate::resource::Resource;
 use crate::temporal::{Date, DateTime, Instant, Time};
@@ -215,6 +216,43 @@ impl ToJson for Location {
     }
 }
 
+impl Navigable for Location {
+    fn fhir_type(&self) -> &'static str {
+        "Location"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_opt_prim(out, "id", &self.id),
+            "meta" => push_opt(out, &self.meta),
+            "implicitRules" => push_opt_prim(out, "uri", &self.implicit_rules),
+            "language" => push_opt_prim(out, "code", &self.language),
+            "text" => push_opt(out, &self.text),
+            "contained" => push_vec(out, &self.contained),
+            "extension" => push_vec(out, &self.extension),
+            "modifierExtension" => push_vec(out, &self.modifier_extension),
+            "identifier" => push_vec(out, &self.identifier),
+            "status" => push_opt_prim(out, "code", &self.status),
+            "operationalStatus" => push_opt(out, &self.operational_status),
+            "name" => push_opt_prim(out, "string", &self.name),
+            "alias" => push_vec_prim(out, "string", &self.alias),
+            "description" => push_opt_prim(out, "string", &self.description),
+            "mode" => push_opt_prim(out, "code", &self.mode),
+            "type" => push_vec(out, &self.type_),
+            "telecom" => push_vec(out, &self.telecom),
+            "address" => push_opt(out, &self.address),
+            "physicalType" => push_opt(out, &self.physical_type),
+            "position" => push_opt(out, &self.position),
+            "managingOrganization" => push_opt(out, &self.managing_organization),
+            "partOf" => push_opt(out, &self.part_of),
+            "hoursOfOperation" => push_vec(out, &self.hours_of_operation),
+            "availabilityExceptions" => push_opt_prim(out, "string", &self.availability_exceptions),
+            "endpoint" => push_vec(out, &self.endpoint),
+            _ => {}
+        }
+    }
+}
+
 impl crate::resource::FhirResource for Location {
     const TYPE: &'static str = "Location";
     fn id(&self) -> Option<&str> {
@@ -318,6 +356,24 @@ impl ToJson for LocationPosition {
     }
 }
 
+impl Navigable for LocationPosition {
+    fn fhir_type(&self) -> &'static str {
+        "BackboneElement"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_plain(out, "string", self.id.as_deref()),
+            "extension" => push_vec(out, &self.extension),
+            "modifierExtension" => push_vec(out, &self.modifier_extension),
+            "longitude" => push_prim(out, "decimal", &self.longitude),
+            "latitude" => push_prim(out, "decimal", &self.latitude),
+            "altitude" => push_opt_prim(out, "decimal", &self.altitude),
+            _ => {}
+        }
+    }
+}
+
 #[doc = "What days/times during a week is this location usually open\n\nWhat days/times during a week is this location usually open.\n\nFHIR element `Location.hoursOfOperation`."]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct LocationHoursOfOperation {
@@ -386,5 +442,24 @@ impl ToJson for LocationHoursOfOperation {
         write_opt_prim(w, "openingTime", &self.opening_time);
         write_opt_prim(w, "closingTime", &self.closing_time);
         w.end_object();
+    }
+}
+
+impl Navigable for LocationHoursOfOperation {
+    fn fhir_type(&self) -> &'static str {
+        "BackboneElement"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_plain(out, "string", self.id.as_deref()),
+            "extension" => push_vec(out, &self.extension),
+            "modifierExtension" => push_vec(out, &self.modifier_extension),
+            "daysOfWeek" => push_vec_prim(out, "code", &self.days_of_week),
+            "allDay" => push_opt_prim(out, "boolean", &self.all_day),
+            "openingTime" => push_opt_prim(out, "time", &self.opening_time),
+            "closingTime" => push_opt_prim(out, "time", &self.closing_time),
+            _ => {}
+        }
     }
 }

@@ -15,6 +15,7 @@ use crate::formats::StrFormat;
 use crate::generated::codes::*;
 use crate::generated::datatypes::*;
 use crate::json::*;
+use crate::navigate::*;
 use crate::primitive::Primitive;
 use crate::resource::Resource;
 use crate::temporal::{Date, DateTime, Instant, Time};
@@ -176,6 +177,17 @@ impl Choice for ObservationEffective {
     }
 }
 
+impl ChoiceNode for ObservationEffective {
+    fn node(&self) -> Node<'_> {
+        match self {
+            Self::DateTime(p) => primitive_node("dateTime", p),
+            Self::Period(p) => Node::Complex(&**p),
+            Self::Timing(p) => Node::Complex(&**p),
+            Self::Instant(p) => primitive_node("instant", p),
+        }
+    }
+}
+
 #[doc = "The choice of types of `Observation.value[x][x]`."]
 #[derive(Debug, Clone, PartialEq)]
 pub enum ObservationValue {
@@ -268,6 +280,24 @@ impl Choice for ObservationValue {
             Self::Time(p) => write_prim(w, "valueTime", p),
             Self::DateTime(p) => write_prim(w, "valueDateTime", p),
             Self::Period(p) => write_single(w, "valuePeriod", p),
+        }
+    }
+}
+
+impl ChoiceNode for ObservationValue {
+    fn node(&self) -> Node<'_> {
+        match self {
+            Self::Quantity(p) => Node::Complex(&**p),
+            Self::CodeableConcept(p) => Node::Complex(&**p),
+            Self::String(p) => primitive_node("string", p),
+            Self::Boolean(p) => primitive_node("boolean", p),
+            Self::Integer(p) => primitive_node("integer", p),
+            Self::Range(p) => Node::Complex(&**p),
+            Self::Ratio(p) => Node::Complex(&**p),
+            Self::SampledData(p) => Node::Complex(&**p),
+            Self::Time(p) => primitive_node("time", p),
+            Self::DateTime(p) => primitive_node("dateTime", p),
+            Self::Period(p) => Node::Complex(&**p),
         }
     }
 }
@@ -499,6 +529,50 @@ impl ToJson for Observation {
     }
 }
 
+impl Navigable for Observation {
+    fn fhir_type(&self) -> &'static str {
+        "Observation"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_opt_prim(out, "id", &self.id),
+            "meta" => push_opt(out, &self.meta),
+            "implicitRules" => push_opt_prim(out, "uri", &self.implicit_rules),
+            "language" => push_opt_prim(out, "code", &self.language),
+            "text" => push_opt(out, &self.text),
+            "contained" => push_vec(out, &self.contained),
+            "extension" => push_vec(out, &self.extension),
+            "modifierExtension" => push_vec(out, &self.modifier_extension),
+            "identifier" => push_vec(out, &self.identifier),
+            "basedOn" => push_vec(out, &self.based_on),
+            "partOf" => push_vec(out, &self.part_of),
+            "status" => push_prim(out, "code", &self.status),
+            "category" => push_vec(out, &self.category),
+            "code" => push_one(out, &self.code),
+            "subject" => push_opt(out, &self.subject),
+            "focus" => push_vec(out, &self.focus),
+            "encounter" => push_opt(out, &self.encounter),
+            "effective" => push_choice(out, &self.effective),
+            "issued" => push_opt_prim(out, "instant", &self.issued),
+            "performer" => push_vec(out, &self.performer),
+            "value" => push_choice(out, &self.value),
+            "dataAbsentReason" => push_opt(out, &self.data_absent_reason),
+            "interpretation" => push_vec(out, &self.interpretation),
+            "note" => push_vec(out, &self.note),
+            "bodySite" => push_opt(out, &self.body_site),
+            "method" => push_opt(out, &self.method),
+            "specimen" => push_opt(out, &self.specimen),
+            "device" => push_opt(out, &self.device),
+            "referenceRange" => push_vec(out, &self.reference_range),
+            "hasMember" => push_vec(out, &self.has_member),
+            "derivedFrom" => push_vec(out, &self.derived_from),
+            "component" => push_vec(out, &self.component),
+            _ => {}
+        }
+    }
+}
+
 impl crate::resource::FhirResource for Observation {
     const TYPE: &'static str = "Observation";
     fn id(&self) -> Option<&str> {
@@ -601,6 +675,27 @@ impl ToJson for ObservationReferenceRange {
         write_opt(w, "age", &self.age);
         write_opt_prim(w, "text", &self.text);
         w.end_object();
+    }
+}
+
+impl Navigable for ObservationReferenceRange {
+    fn fhir_type(&self) -> &'static str {
+        "BackboneElement"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_plain(out, "string", self.id.as_deref()),
+            "extension" => push_vec(out, &self.extension),
+            "modifierExtension" => push_vec(out, &self.modifier_extension),
+            "low" => push_opt(out, &self.low),
+            "high" => push_opt(out, &self.high),
+            "type" => push_opt(out, &self.type_),
+            "appliesTo" => push_vec(out, &self.applies_to),
+            "age" => push_opt(out, &self.age),
+            "text" => push_opt_prim(out, "string", &self.text),
+            _ => {}
+        }
     }
 }
 
@@ -737,6 +832,24 @@ impl Choice for ObservationComponentValue {
     }
 }
 
+impl ChoiceNode for ObservationComponentValue {
+    fn node(&self) -> Node<'_> {
+        match self {
+            Self::Quantity(p) => Node::Complex(&**p),
+            Self::CodeableConcept(p) => Node::Complex(&**p),
+            Self::String(p) => primitive_node("string", p),
+            Self::Boolean(p) => primitive_node("boolean", p),
+            Self::Integer(p) => primitive_node("integer", p),
+            Self::Range(p) => Node::Complex(&**p),
+            Self::Ratio(p) => Node::Complex(&**p),
+            Self::SampledData(p) => Node::Complex(&**p),
+            Self::Time(p) => primitive_node("time", p),
+            Self::DateTime(p) => primitive_node("dateTime", p),
+            Self::Period(p) => Node::Complex(&**p),
+        }
+    }
+}
+
 impl FromJson for ObservationComponent {
     fn from_json(r: &mut JsonReader<'_>) -> Result<Self, Error> {
         let mut f_id: Option<String> = None;
@@ -839,5 +952,25 @@ impl ToJson for ObservationComponent {
         write_vec(w, "interpretation", &self.interpretation);
         write_vec(w, "referenceRange", &self.reference_range);
         w.end_object();
+    }
+}
+
+impl Navigable for ObservationComponent {
+    fn fhir_type(&self) -> &'static str {
+        "BackboneElement"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_plain(out, "string", self.id.as_deref()),
+            "extension" => push_vec(out, &self.extension),
+            "modifierExtension" => push_vec(out, &self.modifier_extension),
+            "code" => push_one(out, &self.code),
+            "value" => push_choice(out, &self.value),
+            "dataAbsentReason" => push_opt(out, &self.data_absent_reason),
+            "interpretation" => push_vec(out, &self.interpretation),
+            "referenceRange" => push_vec(out, &self.reference_range),
+            _ => {}
+        }
     }
 }

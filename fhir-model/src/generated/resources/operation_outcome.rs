@@ -15,6 +15,7 @@ use crate::formats::StrFormat;
 use crate::generated::codes::*;
 use crate::generated::datatypes::*;
 use crate::json::*;
+use crate::navigate::*;
 use crate::primitive::Primitive;
 use crate::resource::Resource;
 use crate::temporal::{Date, DateTime, Instant, Time};
@@ -106,6 +107,27 @@ impl ToJson for OperationOutcome {
         write_vec(w, "modifierExtension", &self.modifier_extension);
         write_vec(w, "issue", &self.issue);
         w.end_object();
+    }
+}
+
+impl Navigable for OperationOutcome {
+    fn fhir_type(&self) -> &'static str {
+        "OperationOutcome"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_opt_prim(out, "id", &self.id),
+            "meta" => push_opt(out, &self.meta),
+            "implicitRules" => push_opt_prim(out, "uri", &self.implicit_rules),
+            "language" => push_opt_prim(out, "code", &self.language),
+            "text" => push_opt(out, &self.text),
+            "contained" => push_vec(out, &self.contained),
+            "extension" => push_vec(out, &self.extension),
+            "modifierExtension" => push_vec(out, &self.modifier_extension),
+            "issue" => push_vec(out, &self.issue),
+            _ => {}
+        }
     }
 }
 
@@ -235,5 +257,26 @@ impl ToJson for OperationOutcomeIssue {
         write_vec_prim(w, "location", &self.location);
         write_vec_prim(w, "expression", &self.expression);
         w.end_object();
+    }
+}
+
+impl Navigable for OperationOutcomeIssue {
+    fn fhir_type(&self) -> &'static str {
+        "BackboneElement"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_plain(out, "string", self.id.as_deref()),
+            "extension" => push_vec(out, &self.extension),
+            "modifierExtension" => push_vec(out, &self.modifier_extension),
+            "severity" => push_prim(out, "code", &self.severity),
+            "code" => push_prim(out, "code", &self.code),
+            "details" => push_opt(out, &self.details),
+            "diagnostics" => push_opt_prim(out, "string", &self.diagnostics),
+            "location" => push_vec_prim(out, "string", &self.location),
+            "expression" => push_vec_prim(out, "string", &self.expression),
+            _ => {}
+        }
     }
 }

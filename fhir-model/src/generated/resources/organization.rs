@@ -15,6 +15,7 @@ use crate::formats::StrFormat;
 use crate::generated::codes::*;
 use crate::generated::datatypes::*;
 use crate::json::*;
+use crate::navigate::*;
 use crate::primitive::Primitive;
 use crate::resource::Resource;
 use crate::temporal::{Date, DateTime, Instant, Time};
@@ -163,6 +164,36 @@ impl ToJson for Organization {
     }
 }
 
+impl Navigable for Organization {
+    fn fhir_type(&self) -> &'static str {
+        "Organization"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_opt_prim(out, "id", &self.id),
+            "meta" => push_opt(out, &self.meta),
+            "implicitRules" => push_opt_prim(out, "uri", &self.implicit_rules),
+            "language" => push_opt_prim(out, "code", &self.language),
+            "text" => push_opt(out, &self.text),
+            "contained" => push_vec(out, &self.contained),
+            "extension" => push_vec(out, &self.extension),
+            "modifierExtension" => push_vec(out, &self.modifier_extension),
+            "identifier" => push_vec(out, &self.identifier),
+            "active" => push_opt_prim(out, "boolean", &self.active),
+            "type" => push_vec(out, &self.type_),
+            "name" => push_opt_prim(out, "string", &self.name),
+            "alias" => push_vec_prim(out, "string", &self.alias),
+            "telecom" => push_vec(out, &self.telecom),
+            "address" => push_vec(out, &self.address),
+            "partOf" => push_opt(out, &self.part_of),
+            "contact" => push_vec(out, &self.contact),
+            "endpoint" => push_vec(out, &self.endpoint),
+            _ => {}
+        }
+    }
+}
+
 impl crate::resource::FhirResource for Organization {
     const TYPE: &'static str = "Organization";
     fn id(&self) -> Option<&str> {
@@ -252,5 +283,24 @@ impl ToJson for OrganizationContact {
         write_vec(w, "telecom", &self.telecom);
         write_opt(w, "address", &self.address);
         w.end_object();
+    }
+}
+
+impl Navigable for OrganizationContact {
+    fn fhir_type(&self) -> &'static str {
+        "BackboneElement"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_plain(out, "string", self.id.as_deref()),
+            "extension" => push_vec(out, &self.extension),
+            "modifierExtension" => push_vec(out, &self.modifier_extension),
+            "purpose" => push_opt(out, &self.purpose),
+            "name" => push_opt(out, &self.name),
+            "telecom" => push_vec(out, &self.telecom),
+            "address" => push_opt(out, &self.address),
+            _ => {}
+        }
     }
 }

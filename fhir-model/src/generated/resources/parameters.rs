@@ -15,6 +15,7 @@ use crate::formats::StrFormat;
 use crate::generated::codes::*;
 use crate::generated::datatypes::*;
 use crate::json::*;
+use crate::navigate::*;
 use crate::primitive::Primitive;
 use crate::resource::Resource;
 use crate::temporal::{Date, DateTime, Instant, Time};
@@ -79,6 +80,23 @@ impl ToJson for Parameters {
         write_opt_prim(w, "language", &self.language);
         write_vec(w, "parameter", &self.parameter);
         w.end_object();
+    }
+}
+
+impl Navigable for Parameters {
+    fn fhir_type(&self) -> &'static str {
+        "Parameters"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_opt_prim(out, "id", &self.id),
+            "meta" => push_opt(out, &self.meta),
+            "implicitRules" => push_opt_prim(out, "uri", &self.implicit_rules),
+            "language" => push_opt_prim(out, "code", &self.language),
+            "parameter" => push_vec(out, &self.parameter),
+            _ => {}
+        }
     }
 }
 
@@ -480,6 +498,63 @@ impl Choice for ParametersParameterValue {
     }
 }
 
+impl ChoiceNode for ParametersParameterValue {
+    fn node(&self) -> Node<'_> {
+        match self {
+            Self::Base64Binary(p) => primitive_node("base64Binary", p),
+            Self::Boolean(p) => primitive_node("boolean", p),
+            Self::Canonical(p) => primitive_node("canonical", p),
+            Self::Code(p) => primitive_node("code", p),
+            Self::Date(p) => primitive_node("date", p),
+            Self::DateTime(p) => primitive_node("dateTime", p),
+            Self::Decimal(p) => primitive_node("decimal", p),
+            Self::Id(p) => primitive_node("id", p),
+            Self::Instant(p) => primitive_node("instant", p),
+            Self::Integer(p) => primitive_node("integer", p),
+            Self::Markdown(p) => primitive_node("markdown", p),
+            Self::Oid(p) => primitive_node("oid", p),
+            Self::PositiveInt(p) => primitive_node("positiveInt", p),
+            Self::String(p) => primitive_node("string", p),
+            Self::Time(p) => primitive_node("time", p),
+            Self::UnsignedInt(p) => primitive_node("unsignedInt", p),
+            Self::Uri(p) => primitive_node("uri", p),
+            Self::Url(p) => primitive_node("url", p),
+            Self::Uuid(p) => primitive_node("uuid", p),
+            Self::Address(p) => Node::Complex(&**p),
+            Self::Age(p) => Node::Complex(&**p),
+            Self::Annotation(p) => Node::Complex(&**p),
+            Self::Attachment(p) => Node::Complex(&**p),
+            Self::CodeableConcept(p) => Node::Complex(&**p),
+            Self::Coding(p) => Node::Complex(&**p),
+            Self::ContactPoint(p) => Node::Complex(&**p),
+            Self::Count(p) => Node::Complex(&**p),
+            Self::Distance(p) => Node::Complex(&**p),
+            Self::Duration(p) => Node::Complex(&**p),
+            Self::HumanName(p) => Node::Complex(&**p),
+            Self::Identifier(p) => Node::Complex(&**p),
+            Self::Money(p) => Node::Complex(&**p),
+            Self::Period(p) => Node::Complex(&**p),
+            Self::Quantity(p) => Node::Complex(&**p),
+            Self::Range(p) => Node::Complex(&**p),
+            Self::Ratio(p) => Node::Complex(&**p),
+            Self::Reference(p) => Node::Complex(&**p),
+            Self::SampledData(p) => Node::Complex(&**p),
+            Self::Signature(p) => Node::Complex(&**p),
+            Self::Timing(p) => Node::Complex(&**p),
+            Self::ContactDetail(p) => Node::Complex(&**p),
+            Self::Contributor(p) => Node::Complex(&**p),
+            Self::DataRequirement(p) => Node::Complex(&**p),
+            Self::Expression(p) => Node::Complex(&**p),
+            Self::ParameterDefinition(p) => Node::Complex(&**p),
+            Self::RelatedArtifact(p) => Node::Complex(&**p),
+            Self::TriggerDefinition(p) => Node::Complex(&**p),
+            Self::UsageContext(p) => Node::Complex(&**p),
+            Self::Dosage(p) => Node::Complex(&**p),
+            Self::Meta(p) => Node::Complex(&**p),
+        }
+    }
+}
+
 impl FromJson for ParametersParameter {
     fn from_json(r: &mut JsonReader<'_>) -> Result<Self, Error> {
         let mut f_id: Option<String> = None;
@@ -760,5 +835,24 @@ impl ToJson for ParametersParameter {
         write_opt(w, "resource", &self.resource);
         write_vec(w, "part", &self.part);
         w.end_object();
+    }
+}
+
+impl Navigable for ParametersParameter {
+    fn fhir_type(&self) -> &'static str {
+        "BackboneElement"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_plain(out, "string", self.id.as_deref()),
+            "extension" => push_vec(out, &self.extension),
+            "modifierExtension" => push_vec(out, &self.modifier_extension),
+            "name" => push_prim(out, "string", &self.name),
+            "value" => push_choice(out, &self.value),
+            "resource" => push_opt(out, &self.resource),
+            "part" => push_vec(out, &self.part),
+            _ => {}
+        }
     }
 }

@@ -15,6 +15,7 @@ use crate::formats::StrFormat;
 use crate::generated::codes::*;
 use crate::generated::datatypes::*;
 use crate::json::*;
+use crate::navigate::*;
 use crate::primitive::Primitive;
 use crate::resource::Resource;
 use crate::temporal::{Date, DateTime, Instant, Time};
@@ -114,6 +115,15 @@ impl Choice for PatientDeceased {
     }
 }
 
+impl ChoiceNode for PatientDeceased {
+    fn node(&self) -> Node<'_> {
+        match self {
+            Self::Boolean(p) => primitive_node("boolean", p),
+            Self::DateTime(p) => primitive_node("dateTime", p),
+        }
+    }
+}
+
 #[doc = "The choice of types of `Patient.multipleBirth[x][x]`."]
 #[derive(Debug, Clone, PartialEq)]
 pub enum PatientMultipleBirth {
@@ -152,6 +162,15 @@ impl Choice for PatientMultipleBirth {
         match self {
             Self::Boolean(p) => write_prim(w, "multipleBirthBoolean", p),
             Self::Integer(p) => write_prim(w, "multipleBirthInteger", p),
+        }
+    }
+}
+
+impl ChoiceNode for PatientMultipleBirth {
+    fn node(&self) -> Node<'_> {
+        match self {
+            Self::Boolean(p) => primitive_node("boolean", p),
+            Self::Integer(p) => primitive_node("integer", p),
         }
     }
 }
@@ -307,6 +326,42 @@ impl ToJson for Patient {
     }
 }
 
+impl Navigable for Patient {
+    fn fhir_type(&self) -> &'static str {
+        "Patient"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_opt_prim(out, "id", &self.id),
+            "meta" => push_opt(out, &self.meta),
+            "implicitRules" => push_opt_prim(out, "uri", &self.implicit_rules),
+            "language" => push_opt_prim(out, "code", &self.language),
+            "text" => push_opt(out, &self.text),
+            "contained" => push_vec(out, &self.contained),
+            "extension" => push_vec(out, &self.extension),
+            "modifierExtension" => push_vec(out, &self.modifier_extension),
+            "identifier" => push_vec(out, &self.identifier),
+            "active" => push_opt_prim(out, "boolean", &self.active),
+            "name" => push_vec(out, &self.name),
+            "telecom" => push_vec(out, &self.telecom),
+            "gender" => push_opt_prim(out, "code", &self.gender),
+            "birthDate" => push_opt_prim(out, "date", &self.birth_date),
+            "deceased" => push_choice(out, &self.deceased),
+            "address" => push_vec(out, &self.address),
+            "maritalStatus" => push_opt(out, &self.marital_status),
+            "multipleBirth" => push_choice(out, &self.multiple_birth),
+            "photo" => push_vec(out, &self.photo),
+            "contact" => push_vec(out, &self.contact),
+            "communication" => push_vec(out, &self.communication),
+            "generalPractitioner" => push_vec(out, &self.general_practitioner),
+            "managingOrganization" => push_opt(out, &self.managing_organization),
+            "link" => push_vec(out, &self.link),
+            _ => {}
+        }
+    }
+}
+
 impl crate::resource::FhirResource for Patient {
     const TYPE: &'static str = "Patient";
     fn id(&self) -> Option<&str> {
@@ -418,6 +473,28 @@ impl ToJson for PatientContact {
     }
 }
 
+impl Navigable for PatientContact {
+    fn fhir_type(&self) -> &'static str {
+        "BackboneElement"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_plain(out, "string", self.id.as_deref()),
+            "extension" => push_vec(out, &self.extension),
+            "modifierExtension" => push_vec(out, &self.modifier_extension),
+            "relationship" => push_vec(out, &self.relationship),
+            "name" => push_opt(out, &self.name),
+            "telecom" => push_vec(out, &self.telecom),
+            "address" => push_opt(out, &self.address),
+            "gender" => push_opt_prim(out, "code", &self.gender),
+            "organization" => push_opt(out, &self.organization),
+            "period" => push_opt(out, &self.period),
+            _ => {}
+        }
+    }
+}
+
 #[doc = "A language which may be used to communicate with the patient about his or her health\n\nA language which may be used to communicate with the patient about his or her health.\n\nFHIR element `Patient.communication`."]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PatientCommunication {
@@ -489,6 +566,23 @@ impl ToJson for PatientCommunication {
     }
 }
 
+impl Navigable for PatientCommunication {
+    fn fhir_type(&self) -> &'static str {
+        "BackboneElement"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_plain(out, "string", self.id.as_deref()),
+            "extension" => push_vec(out, &self.extension),
+            "modifierExtension" => push_vec(out, &self.modifier_extension),
+            "language" => push_one(out, &self.language),
+            "preferred" => push_opt_prim(out, "boolean", &self.preferred),
+            _ => {}
+        }
+    }
+}
+
 #[doc = "Link to another patient resource that concerns the same actual person\n\nLink to another patient resource that concerns the same actual patient.\n\nFHIR element `Patient.link`."]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PatientLink {
@@ -557,5 +651,22 @@ impl ToJson for PatientLink {
         }
         write_prim(w, "type", &self.type_);
         w.end_object();
+    }
+}
+
+impl Navigable for PatientLink {
+    fn fhir_type(&self) -> &'static str {
+        "BackboneElement"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_plain(out, "string", self.id.as_deref()),
+            "extension" => push_vec(out, &self.extension),
+            "modifierExtension" => push_vec(out, &self.modifier_extension),
+            "other" => push_one(out, &self.other),
+            "type" => push_prim(out, "code", &self.type_),
+            _ => {}
+        }
     }
 }

@@ -15,6 +15,7 @@ use crate::formats::StrFormat;
 use crate::generated::codes::*;
 use crate::generated::datatypes::*;
 use crate::json::*;
+use crate::navigate::*;
 use crate::primitive::Primitive;
 use crate::resource::Resource;
 use crate::temporal::{Date, DateTime, Instant, Time};
@@ -163,6 +164,36 @@ impl ToJson for Practitioner {
     }
 }
 
+impl Navigable for Practitioner {
+    fn fhir_type(&self) -> &'static str {
+        "Practitioner"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_opt_prim(out, "id", &self.id),
+            "meta" => push_opt(out, &self.meta),
+            "implicitRules" => push_opt_prim(out, "uri", &self.implicit_rules),
+            "language" => push_opt_prim(out, "code", &self.language),
+            "text" => push_opt(out, &self.text),
+            "contained" => push_vec(out, &self.contained),
+            "extension" => push_vec(out, &self.extension),
+            "modifierExtension" => push_vec(out, &self.modifier_extension),
+            "identifier" => push_vec(out, &self.identifier),
+            "active" => push_opt_prim(out, "boolean", &self.active),
+            "name" => push_vec(out, &self.name),
+            "telecom" => push_vec(out, &self.telecom),
+            "address" => push_vec(out, &self.address),
+            "gender" => push_opt_prim(out, "code", &self.gender),
+            "birthDate" => push_opt_prim(out, "date", &self.birth_date),
+            "photo" => push_vec(out, &self.photo),
+            "qualification" => push_vec(out, &self.qualification),
+            "communication" => push_vec(out, &self.communication),
+            _ => {}
+        }
+    }
+}
+
 impl crate::resource::FhirResource for Practitioner {
     const TYPE: &'static str = "Practitioner";
     fn id(&self) -> Option<&str> {
@@ -269,5 +300,24 @@ impl ToJson for PractitionerQualification {
         write_opt(w, "period", &self.period);
         write_opt(w, "issuer", &self.issuer);
         w.end_object();
+    }
+}
+
+impl Navigable for PractitionerQualification {
+    fn fhir_type(&self) -> &'static str {
+        "BackboneElement"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_plain(out, "string", self.id.as_deref()),
+            "extension" => push_vec(out, &self.extension),
+            "modifierExtension" => push_vec(out, &self.modifier_extension),
+            "identifier" => push_vec(out, &self.identifier),
+            "code" => push_one(out, &self.code),
+            "period" => push_opt(out, &self.period),
+            "issuer" => push_opt(out, &self.issuer),
+            _ => {}
+        }
     }
 }

@@ -15,6 +15,7 @@ use crate::formats::StrFormat;
 use crate::generated::codes::*;
 use crate::generated::datatypes::*;
 use crate::json::*;
+use crate::navigate::*;
 use crate::primitive::Primitive;
 use crate::resource::Resource;
 use crate::temporal::{Date, DateTime, Instant, Time};
@@ -191,6 +192,40 @@ impl ToJson for PractitionerRole {
     }
 }
 
+impl Navigable for PractitionerRole {
+    fn fhir_type(&self) -> &'static str {
+        "PractitionerRole"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_opt_prim(out, "id", &self.id),
+            "meta" => push_opt(out, &self.meta),
+            "implicitRules" => push_opt_prim(out, "uri", &self.implicit_rules),
+            "language" => push_opt_prim(out, "code", &self.language),
+            "text" => push_opt(out, &self.text),
+            "contained" => push_vec(out, &self.contained),
+            "extension" => push_vec(out, &self.extension),
+            "modifierExtension" => push_vec(out, &self.modifier_extension),
+            "identifier" => push_vec(out, &self.identifier),
+            "active" => push_opt_prim(out, "boolean", &self.active),
+            "period" => push_opt(out, &self.period),
+            "practitioner" => push_opt(out, &self.practitioner),
+            "organization" => push_opt(out, &self.organization),
+            "code" => push_vec(out, &self.code),
+            "specialty" => push_vec(out, &self.specialty),
+            "location" => push_vec(out, &self.location),
+            "healthcareService" => push_vec(out, &self.healthcare_service),
+            "telecom" => push_vec(out, &self.telecom),
+            "availableTime" => push_vec(out, &self.available_time),
+            "notAvailable" => push_vec(out, &self.not_available),
+            "availabilityExceptions" => push_opt_prim(out, "string", &self.availability_exceptions),
+            "endpoint" => push_vec(out, &self.endpoint),
+            _ => {}
+        }
+    }
+}
+
 impl crate::resource::FhirResource for PractitionerRole {
     const TYPE: &'static str = "PractitionerRole";
     fn id(&self) -> Option<&str> {
@@ -287,6 +322,25 @@ impl ToJson for PractitionerRoleAvailableTime {
     }
 }
 
+impl Navigable for PractitionerRoleAvailableTime {
+    fn fhir_type(&self) -> &'static str {
+        "BackboneElement"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_plain(out, "string", self.id.as_deref()),
+            "extension" => push_vec(out, &self.extension),
+            "modifierExtension" => push_vec(out, &self.modifier_extension),
+            "daysOfWeek" => push_vec_prim(out, "code", &self.days_of_week),
+            "allDay" => push_opt_prim(out, "boolean", &self.all_day),
+            "availableStartTime" => push_opt_prim(out, "time", &self.available_start_time),
+            "availableEndTime" => push_opt_prim(out, "time", &self.available_end_time),
+            _ => {}
+        }
+    }
+}
+
 #[doc = "Not available during this time due to provided reason\n\nThe practitioner is not available or performing this role during this period of time due to the provided reason.\n\nFHIR element `PractitionerRole.notAvailable`."]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PractitionerRoleNotAvailable {
@@ -353,5 +407,22 @@ impl ToJson for PractitionerRoleNotAvailable {
         write_prim(w, "description", &self.description);
         write_opt(w, "during", &self.during);
         w.end_object();
+    }
+}
+
+impl Navigable for PractitionerRoleNotAvailable {
+    fn fhir_type(&self) -> &'static str {
+        "BackboneElement"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_plain(out, "string", self.id.as_deref()),
+            "extension" => push_vec(out, &self.extension),
+            "modifierExtension" => push_vec(out, &self.modifier_extension),
+            "description" => push_prim(out, "string", &self.description),
+            "during" => push_opt(out, &self.during),
+            _ => {}
+        }
     }
 }

@@ -15,6 +15,7 @@ use crate::formats::StrFormat;
 use crate::generated::codes::*;
 use crate::generated::datatypes::*;
 use crate::json::*;
+use crate::navigate::*;
 use crate::primitive::Primitive;
 use crate::resource::Resource;
 use crate::temporal::{Date, DateTime, Instant, Time};
@@ -187,6 +188,18 @@ impl Choice for ProcedurePerformed {
             Self::String(p) => write_prim(w, "performedString", p),
             Self::Age(p) => write_single(w, "performedAge", p),
             Self::Range(p) => write_single(w, "performedRange", p),
+        }
+    }
+}
+
+impl ChoiceNode for ProcedurePerformed {
+    fn node(&self) -> Node<'_> {
+        match self {
+            Self::DateTime(p) => primitive_node("dateTime", p),
+            Self::Period(p) => Node::Complex(&**p),
+            Self::String(p) => primitive_node("string", p),
+            Self::Age(p) => Node::Complex(&**p),
+            Self::Range(p) => Node::Complex(&**p),
         }
     }
 }
@@ -395,6 +408,54 @@ impl ToJson for Procedure {
     }
 }
 
+impl Navigable for Procedure {
+    fn fhir_type(&self) -> &'static str {
+        "Procedure"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_opt_prim(out, "id", &self.id),
+            "meta" => push_opt(out, &self.meta),
+            "implicitRules" => push_opt_prim(out, "uri", &self.implicit_rules),
+            "language" => push_opt_prim(out, "code", &self.language),
+            "text" => push_opt(out, &self.text),
+            "contained" => push_vec(out, &self.contained),
+            "extension" => push_vec(out, &self.extension),
+            "modifierExtension" => push_vec(out, &self.modifier_extension),
+            "identifier" => push_vec(out, &self.identifier),
+            "instantiatesCanonical" => push_vec_prim(out, "canonical", &self.instantiates_canonical),
+            "instantiatesUri" => push_vec_prim(out, "uri", &self.instantiates_uri),
+            "basedOn" => push_vec(out, &self.based_on),
+            "partOf" => push_vec(out, &self.part_of),
+            "status" => push_prim(out, "code", &self.status),
+            "statusReason" => push_opt(out, &self.status_reason),
+            "category" => push_opt(out, &self.category),
+            "code" => push_opt(out, &self.code),
+            "subject" => push_one(out, &self.subject),
+            "encounter" => push_opt(out, &self.encounter),
+            "performed" => push_choice(out, &self.performed),
+            "recorder" => push_opt(out, &self.recorder),
+            "asserter" => push_opt(out, &self.asserter),
+            "performer" => push_vec(out, &self.performer),
+            "location" => push_opt(out, &self.location),
+            "reasonCode" => push_vec(out, &self.reason_code),
+            "reasonReference" => push_vec(out, &self.reason_reference),
+            "bodySite" => push_vec(out, &self.body_site),
+            "outcome" => push_opt(out, &self.outcome),
+            "report" => push_vec(out, &self.report),
+            "complication" => push_vec(out, &self.complication),
+            "complicationDetail" => push_vec(out, &self.complication_detail),
+            "followUp" => push_vec(out, &self.follow_up),
+            "note" => push_vec(out, &self.note),
+            "focalDevice" => push_vec(out, &self.focal_device),
+            "usedReference" => push_vec(out, &self.used_reference),
+            "usedCode" => push_vec(out, &self.used_code),
+            _ => {}
+        }
+    }
+}
+
 impl crate::resource::FhirResource for Procedure {
     const TYPE: &'static str = "Procedure";
     fn id(&self) -> Option<&str> {
@@ -497,6 +558,24 @@ impl ToJson for ProcedurePerformer {
     }
 }
 
+impl Navigable for ProcedurePerformer {
+    fn fhir_type(&self) -> &'static str {
+        "BackboneElement"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_plain(out, "string", self.id.as_deref()),
+            "extension" => push_vec(out, &self.extension),
+            "modifierExtension" => push_vec(out, &self.modifier_extension),
+            "function" => push_opt(out, &self.function),
+            "actor" => push_one(out, &self.actor),
+            "onBehalfOf" => push_opt(out, &self.on_behalf_of),
+            _ => {}
+        }
+    }
+}
+
 #[doc = "Manipulated, implanted, or removed device\n\nA device that is implanted, removed or otherwise manipulated (calibration, battery replacement, fitting a prosthesis, attaching a wound-vac, etc.) as a focal portion of the Procedure.\n\nFHIR element `Procedure.focalDevice`."]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ProcedureFocalDevice {
@@ -564,5 +643,22 @@ impl ToJson for ProcedureFocalDevice {
             write_single(w, "manipulated", &self.manipulated);
         }
         w.end_object();
+    }
+}
+
+impl Navigable for ProcedureFocalDevice {
+    fn fhir_type(&self) -> &'static str {
+        "BackboneElement"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_plain(out, "string", self.id.as_deref()),
+            "extension" => push_vec(out, &self.extension),
+            "modifierExtension" => push_vec(out, &self.modifier_extension),
+            "action" => push_opt(out, &self.action),
+            "manipulated" => push_one(out, &self.manipulated),
+            _ => {}
+        }
     }
 }

@@ -15,6 +15,7 @@ use crate::formats::StrFormat;
 use crate::generated::codes::*;
 use crate::generated::datatypes::*;
 use crate::json::*;
+use crate::navigate::*;
 use crate::primitive::Primitive;
 use crate::resource::Resource;
 use crate::temporal::{Date, DateTime, Instant, Time};
@@ -115,6 +116,15 @@ impl Choice for ProvenanceOccurred {
         match self {
             Self::Period(p) => write_single(w, "occurredPeriod", p),
             Self::DateTime(p) => write_prim(w, "occurredDateTime", p),
+        }
+    }
+}
+
+impl ChoiceNode for ProvenanceOccurred {
+    fn node(&self) -> Node<'_> {
+        match self {
+            Self::Period(p) => Node::Complex(&**p),
+            Self::DateTime(p) => primitive_node("dateTime", p),
         }
     }
 }
@@ -235,6 +245,36 @@ impl ToJson for Provenance {
     }
 }
 
+impl Navigable for Provenance {
+    fn fhir_type(&self) -> &'static str {
+        "Provenance"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_opt_prim(out, "id", &self.id),
+            "meta" => push_opt(out, &self.meta),
+            "implicitRules" => push_opt_prim(out, "uri", &self.implicit_rules),
+            "language" => push_opt_prim(out, "code", &self.language),
+            "text" => push_opt(out, &self.text),
+            "contained" => push_vec(out, &self.contained),
+            "extension" => push_vec(out, &self.extension),
+            "modifierExtension" => push_vec(out, &self.modifier_extension),
+            "target" => push_vec(out, &self.target),
+            "occurred" => push_choice(out, &self.occurred),
+            "recorded" => push_prim(out, "instant", &self.recorded),
+            "policy" => push_vec_prim(out, "uri", &self.policy),
+            "location" => push_opt(out, &self.location),
+            "reason" => push_vec(out, &self.reason),
+            "activity" => push_opt(out, &self.activity),
+            "agent" => push_vec(out, &self.agent),
+            "entity" => push_vec(out, &self.entity),
+            "signature" => push_vec(out, &self.signature),
+            _ => {}
+        }
+    }
+}
+
 impl crate::resource::FhirResource for Provenance {
     const TYPE: &'static str = "Provenance";
     fn id(&self) -> Option<&str> {
@@ -344,6 +384,25 @@ impl ToJson for ProvenanceAgent {
     }
 }
 
+impl Navigable for ProvenanceAgent {
+    fn fhir_type(&self) -> &'static str {
+        "BackboneElement"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_plain(out, "string", self.id.as_deref()),
+            "extension" => push_vec(out, &self.extension),
+            "modifierExtension" => push_vec(out, &self.modifier_extension),
+            "type" => push_opt(out, &self.type_),
+            "role" => push_vec(out, &self.role),
+            "who" => push_one(out, &self.who),
+            "onBehalfOf" => push_opt(out, &self.on_behalf_of),
+            _ => {}
+        }
+    }
+}
+
 #[doc = "An entity used in this activity\n\nAn entity used in this activity.\n\nFHIR element `Provenance.entity`."]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ProvenanceEntity {
@@ -419,5 +478,23 @@ impl ToJson for ProvenanceEntity {
         }
         write_vec(w, "agent", &self.agent);
         w.end_object();
+    }
+}
+
+impl Navigable for ProvenanceEntity {
+    fn fhir_type(&self) -> &'static str {
+        "BackboneElement"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_plain(out, "string", self.id.as_deref()),
+            "extension" => push_vec(out, &self.extension),
+            "modifierExtension" => push_vec(out, &self.modifier_extension),
+            "role" => push_prim(out, "code", &self.role),
+            "what" => push_one(out, &self.what),
+            "agent" => push_vec(out, &self.agent),
+            _ => {}
+        }
     }
 }

@@ -15,6 +15,7 @@ use crate::formats::StrFormat;
 use crate::generated::codes::*;
 use crate::generated::datatypes::*;
 use crate::json::*;
+use crate::navigate::*;
 use crate::primitive::Primitive;
 use crate::resource::Resource;
 use crate::temporal::{Date, DateTime, Instant, Time};
@@ -285,6 +286,48 @@ impl ToJson for Questionnaire {
     }
 }
 
+impl Navigable for Questionnaire {
+    fn fhir_type(&self) -> &'static str {
+        "Questionnaire"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_opt_prim(out, "id", &self.id),
+            "meta" => push_opt(out, &self.meta),
+            "implicitRules" => push_opt_prim(out, "uri", &self.implicit_rules),
+            "language" => push_opt_prim(out, "code", &self.language),
+            "text" => push_opt(out, &self.text),
+            "contained" => push_vec(out, &self.contained),
+            "extension" => push_vec(out, &self.extension),
+            "modifierExtension" => push_vec(out, &self.modifier_extension),
+            "url" => push_opt_prim(out, "uri", &self.url),
+            "identifier" => push_vec(out, &self.identifier),
+            "version" => push_opt_prim(out, "string", &self.version),
+            "name" => push_opt_prim(out, "string", &self.name),
+            "title" => push_opt_prim(out, "string", &self.title),
+            "derivedFrom" => push_vec_prim(out, "canonical", &self.derived_from),
+            "status" => push_prim(out, "code", &self.status),
+            "experimental" => push_opt_prim(out, "boolean", &self.experimental),
+            "subjectType" => push_vec_prim(out, "code", &self.subject_type),
+            "date" => push_opt_prim(out, "dateTime", &self.date),
+            "publisher" => push_opt_prim(out, "string", &self.publisher),
+            "contact" => push_vec(out, &self.contact),
+            "description" => push_opt_prim(out, "markdown", &self.description),
+            "useContext" => push_vec(out, &self.use_context),
+            "jurisdiction" => push_vec(out, &self.jurisdiction),
+            "purpose" => push_opt_prim(out, "markdown", &self.purpose),
+            "copyright" => push_opt_prim(out, "markdown", &self.copyright),
+            "approvalDate" => push_opt_prim(out, "date", &self.approval_date),
+            "lastReviewDate" => push_opt_prim(out, "date", &self.last_review_date),
+            "effectivePeriod" => push_opt(out, &self.effective_period),
+            "code" => push_vec(out, &self.code),
+            "item" => push_vec(out, &self.item),
+            _ => {}
+        }
+    }
+}
+
 impl crate::resource::FhirResource for Questionnaire {
     const TYPE: &'static str = "Questionnaire";
     fn id(&self) -> Option<&str> {
@@ -456,6 +499,23 @@ impl Choice for QuestionnaireItemEnableWhenAnswer {
     }
 }
 
+impl ChoiceNode for QuestionnaireItemEnableWhenAnswer {
+    fn node(&self) -> Node<'_> {
+        match self {
+            Self::Boolean(p) => primitive_node("boolean", p),
+            Self::Decimal(p) => primitive_node("decimal", p),
+            Self::Integer(p) => primitive_node("integer", p),
+            Self::Date(p) => primitive_node("date", p),
+            Self::DateTime(p) => primitive_node("dateTime", p),
+            Self::Time(p) => primitive_node("time", p),
+            Self::String(p) => primitive_node("string", p),
+            Self::Coding(p) => Node::Complex(&**p),
+            Self::Quantity(p) => Node::Complex(&**p),
+            Self::Reference(p) => Node::Complex(&**p),
+        }
+    }
+}
+
 impl FromJson for QuestionnaireItemEnableWhen {
     fn from_json(r: &mut JsonReader<'_>) -> Result<Self, Error> {
         let mut f_id: Option<String> = None;
@@ -555,6 +615,24 @@ impl ToJson for QuestionnaireItemEnableWhen {
         write_prim(w, "operator", &self.operator);
         self.answer.write_choice(w);
         w.end_object();
+    }
+}
+
+impl Navigable for QuestionnaireItemEnableWhen {
+    fn fhir_type(&self) -> &'static str {
+        "BackboneElement"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_plain(out, "string", self.id.as_deref()),
+            "extension" => push_vec(out, &self.extension),
+            "modifierExtension" => push_vec(out, &self.modifier_extension),
+            "question" => push_prim(out, "string", &self.question),
+            "operator" => push_prim(out, "code", &self.operator),
+            "answer" => out.push(self.answer.node()),
+            _ => {}
+        }
     }
 }
 
@@ -658,6 +736,19 @@ impl Choice for QuestionnaireItemAnswerOptionValue {
     }
 }
 
+impl ChoiceNode for QuestionnaireItemAnswerOptionValue {
+    fn node(&self) -> Node<'_> {
+        match self {
+            Self::Integer(p) => primitive_node("integer", p),
+            Self::Date(p) => primitive_node("date", p),
+            Self::Time(p) => primitive_node("time", p),
+            Self::String(p) => primitive_node("string", p),
+            Self::Coding(p) => Node::Complex(&**p),
+            Self::Reference(p) => Node::Complex(&**p),
+        }
+    }
+}
+
 impl FromJson for QuestionnaireItemAnswerOption {
     fn from_json(r: &mut JsonReader<'_>) -> Result<Self, Error> {
         let mut f_id: Option<String> = None;
@@ -729,6 +820,23 @@ impl ToJson for QuestionnaireItemAnswerOption {
         self.value.write_choice(w);
         write_opt_prim(w, "initialSelected", &self.initial_selected);
         w.end_object();
+    }
+}
+
+impl Navigable for QuestionnaireItemAnswerOption {
+    fn fhir_type(&self) -> &'static str {
+        "BackboneElement"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_plain(out, "string", self.id.as_deref()),
+            "extension" => push_vec(out, &self.extension),
+            "modifierExtension" => push_vec(out, &self.modifier_extension),
+            "value" => out.push(self.value.node()),
+            "initialSelected" => push_opt_prim(out, "boolean", &self.initial_selected),
+            _ => {}
+        }
     }
 }
 
@@ -883,6 +991,25 @@ impl Choice for QuestionnaireItemInitialValue {
     }
 }
 
+impl ChoiceNode for QuestionnaireItemInitialValue {
+    fn node(&self) -> Node<'_> {
+        match self {
+            Self::Boolean(p) => primitive_node("boolean", p),
+            Self::Decimal(p) => primitive_node("decimal", p),
+            Self::Integer(p) => primitive_node("integer", p),
+            Self::Date(p) => primitive_node("date", p),
+            Self::DateTime(p) => primitive_node("dateTime", p),
+            Self::Time(p) => primitive_node("time", p),
+            Self::String(p) => primitive_node("string", p),
+            Self::Uri(p) => primitive_node("uri", p),
+            Self::Attachment(p) => Node::Complex(&**p),
+            Self::Coding(p) => Node::Complex(&**p),
+            Self::Quantity(p) => Node::Complex(&**p),
+            Self::Reference(p) => Node::Complex(&**p),
+        }
+    }
+}
+
 impl FromJson for QuestionnaireItemInitial {
     fn from_json(r: &mut JsonReader<'_>) -> Result<Self, Error> {
         let mut f_id: Option<String> = None;
@@ -981,6 +1108,22 @@ impl ToJson for QuestionnaireItemInitial {
         write_vec(w, "modifierExtension", &self.modifier_extension);
         self.value.write_choice(w);
         w.end_object();
+    }
+}
+
+impl Navigable for QuestionnaireItemInitial {
+    fn fhir_type(&self) -> &'static str {
+        "BackboneElement"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_plain(out, "string", self.id.as_deref()),
+            "extension" => push_vec(out, &self.extension),
+            "modifierExtension" => push_vec(out, &self.modifier_extension),
+            "value" => out.push(self.value.node()),
+            _ => {}
+        }
     }
 }
 
@@ -1163,5 +1306,36 @@ impl ToJson for QuestionnaireItem {
         write_vec(w, "initial", &self.initial);
         write_vec(w, "item", &self.item);
         w.end_object();
+    }
+}
+
+impl Navigable for QuestionnaireItem {
+    fn fhir_type(&self) -> &'static str {
+        "BackboneElement"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_plain(out, "string", self.id.as_deref()),
+            "extension" => push_vec(out, &self.extension),
+            "modifierExtension" => push_vec(out, &self.modifier_extension),
+            "linkId" => push_prim(out, "string", &self.link_id),
+            "definition" => push_opt_prim(out, "uri", &self.definition),
+            "code" => push_vec(out, &self.code),
+            "prefix" => push_opt_prim(out, "string", &self.prefix),
+            "text" => push_opt_prim(out, "string", &self.text),
+            "type" => push_prim(out, "code", &self.type_),
+            "enableWhen" => push_vec(out, &self.enable_when),
+            "enableBehavior" => push_opt_prim(out, "code", &self.enable_behavior),
+            "required" => push_opt_prim(out, "boolean", &self.required),
+            "repeats" => push_opt_prim(out, "boolean", &self.repeats),
+            "readOnly" => push_opt_prim(out, "boolean", &self.read_only),
+            "maxLength" => push_opt_prim(out, "integer", &self.max_length),
+            "answerValueSet" => push_opt_prim(out, "canonical", &self.answer_value_set),
+            "answerOption" => push_vec(out, &self.answer_option),
+            "initial" => push_vec(out, &self.initial),
+            "item" => push_vec(out, &self.item),
+            _ => {}
+        }
     }
 }

@@ -15,6 +15,7 @@ use crate::formats::StrFormat;
 use crate::generated::codes::*;
 use crate::generated::datatypes::*;
 use crate::json::*;
+use crate::navigate::*;
 use crate::primitive::Primitive;
 use crate::resource::Resource;
 use crate::temporal::{Date, DateTime, Instant, Time};
@@ -198,6 +199,37 @@ impl ToJson for QuestionnaireResponse {
     }
 }
 
+impl Navigable for QuestionnaireResponse {
+    fn fhir_type(&self) -> &'static str {
+        "QuestionnaireResponse"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_opt_prim(out, "id", &self.id),
+            "meta" => push_opt(out, &self.meta),
+            "implicitRules" => push_opt_prim(out, "uri", &self.implicit_rules),
+            "language" => push_opt_prim(out, "code", &self.language),
+            "text" => push_opt(out, &self.text),
+            "contained" => push_vec(out, &self.contained),
+            "extension" => push_vec(out, &self.extension),
+            "modifierExtension" => push_vec(out, &self.modifier_extension),
+            "identifier" => push_opt(out, &self.identifier),
+            "basedOn" => push_vec(out, &self.based_on),
+            "partOf" => push_vec(out, &self.part_of),
+            "questionnaire" => push_opt_prim(out, "canonical", &self.questionnaire),
+            "status" => push_prim(out, "code", &self.status),
+            "subject" => push_opt(out, &self.subject),
+            "encounter" => push_opt(out, &self.encounter),
+            "authored" => push_opt_prim(out, "dateTime", &self.authored),
+            "author" => push_opt(out, &self.author),
+            "source" => push_opt(out, &self.source),
+            "item" => push_vec(out, &self.item),
+            _ => {}
+        }
+    }
+}
+
 impl crate::resource::FhirResource for QuestionnaireResponse {
     const TYPE: &'static str = "QuestionnaireResponse";
     fn id(&self) -> Option<&str> {
@@ -364,6 +396,25 @@ impl Choice for QuestionnaireResponseItemAnswerValue {
     }
 }
 
+impl ChoiceNode for QuestionnaireResponseItemAnswerValue {
+    fn node(&self) -> Node<'_> {
+        match self {
+            Self::Boolean(p) => primitive_node("boolean", p),
+            Self::Decimal(p) => primitive_node("decimal", p),
+            Self::Integer(p) => primitive_node("integer", p),
+            Self::Date(p) => primitive_node("date", p),
+            Self::DateTime(p) => primitive_node("dateTime", p),
+            Self::Time(p) => primitive_node("time", p),
+            Self::String(p) => primitive_node("string", p),
+            Self::Uri(p) => primitive_node("uri", p),
+            Self::Attachment(p) => Node::Complex(&**p),
+            Self::Coding(p) => Node::Complex(&**p),
+            Self::Quantity(p) => Node::Complex(&**p),
+            Self::Reference(p) => Node::Complex(&**p),
+        }
+    }
+}
+
 impl FromJson for QuestionnaireResponseItemAnswer {
     fn from_json(r: &mut JsonReader<'_>) -> Result<Self, Error> {
         let mut f_id: Option<String> = None;
@@ -471,6 +522,23 @@ impl ToJson for QuestionnaireResponseItemAnswer {
     }
 }
 
+impl Navigable for QuestionnaireResponseItemAnswer {
+    fn fhir_type(&self) -> &'static str {
+        "BackboneElement"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_plain(out, "string", self.id.as_deref()),
+            "extension" => push_vec(out, &self.extension),
+            "modifierExtension" => push_vec(out, &self.modifier_extension),
+            "value" => push_choice(out, &self.value),
+            "item" => push_vec(out, &self.item),
+            _ => {}
+        }
+    }
+}
+
 #[doc = "Groups and questions\n\nA group or question item from the original questionnaire for which answers are provided.\n\nFHIR element `QuestionnaireResponse.item`."]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct QuestionnaireResponseItem {
@@ -560,5 +628,25 @@ impl ToJson for QuestionnaireResponseItem {
         write_vec(w, "answer", &self.answer);
         write_vec(w, "item", &self.item);
         w.end_object();
+    }
+}
+
+impl Navigable for QuestionnaireResponseItem {
+    fn fhir_type(&self) -> &'static str {
+        "BackboneElement"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_plain(out, "string", self.id.as_deref()),
+            "extension" => push_vec(out, &self.extension),
+            "modifierExtension" => push_vec(out, &self.modifier_extension),
+            "linkId" => push_prim(out, "string", &self.link_id),
+            "definition" => push_opt_prim(out, "uri", &self.definition),
+            "text" => push_opt_prim(out, "string", &self.text),
+            "answer" => push_vec(out, &self.answer),
+            "item" => push_vec(out, &self.item),
+            _ => {}
+        }
     }
 }

@@ -15,6 +15,7 @@ use crate::formats::StrFormat;
 use crate::generated::codes::*;
 use crate::generated::datatypes::*;
 use crate::json::*;
+use crate::navigate::*;
 use crate::primitive::Primitive;
 use crate::resource::Resource;
 use crate::temporal::{Date, DateTime, Instant, Time};
@@ -205,6 +206,38 @@ impl ToJson for RelatedPerson {
     }
 }
 
+impl Navigable for RelatedPerson {
+    fn fhir_type(&self) -> &'static str {
+        "RelatedPerson"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_opt_prim(out, "id", &self.id),
+            "meta" => push_opt(out, &self.meta),
+            "implicitRules" => push_opt_prim(out, "uri", &self.implicit_rules),
+            "language" => push_opt_prim(out, "code", &self.language),
+            "text" => push_opt(out, &self.text),
+            "contained" => push_vec(out, &self.contained),
+            "extension" => push_vec(out, &self.extension),
+            "modifierExtension" => push_vec(out, &self.modifier_extension),
+            "identifier" => push_vec(out, &self.identifier),
+            "active" => push_opt_prim(out, "boolean", &self.active),
+            "patient" => push_one(out, &self.patient),
+            "relationship" => push_vec(out, &self.relationship),
+            "name" => push_vec(out, &self.name),
+            "telecom" => push_vec(out, &self.telecom),
+            "gender" => push_opt_prim(out, "code", &self.gender),
+            "birthDate" => push_opt_prim(out, "date", &self.birth_date),
+            "address" => push_vec(out, &self.address),
+            "photo" => push_vec(out, &self.photo),
+            "period" => push_opt(out, &self.period),
+            "communication" => push_vec(out, &self.communication),
+            _ => {}
+        }
+    }
+}
+
 impl crate::resource::FhirResource for RelatedPerson {
     const TYPE: &'static str = "RelatedPerson";
     fn id(&self) -> Option<&str> {
@@ -298,5 +331,22 @@ impl ToJson for RelatedPersonCommunication {
         }
         write_opt_prim(w, "preferred", &self.preferred);
         w.end_object();
+    }
+}
+
+impl Navigable for RelatedPersonCommunication {
+    fn fhir_type(&self) -> &'static str {
+        "BackboneElement"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_plain(out, "string", self.id.as_deref()),
+            "extension" => push_vec(out, &self.extension),
+            "modifierExtension" => push_vec(out, &self.modifier_extension),
+            "language" => push_one(out, &self.language),
+            "preferred" => push_opt_prim(out, "boolean", &self.preferred),
+            _ => {}
+        }
     }
 }

@@ -15,6 +15,7 @@ use crate::formats::StrFormat;
 use crate::generated::codes::*;
 use crate::generated::datatypes::*;
 use crate::json::*;
+use crate::navigate::*;
 use crate::primitive::Primitive;
 use crate::resource::Resource;
 use crate::temporal::{Date, DateTime, Instant, Time};
@@ -186,6 +187,16 @@ impl Choice for ServiceRequestQuantity {
     }
 }
 
+impl ChoiceNode for ServiceRequestQuantity {
+    fn node(&self) -> Node<'_> {
+        match self {
+            Self::Quantity(p) => Node::Complex(&**p),
+            Self::Ratio(p) => Node::Complex(&**p),
+            Self::Range(p) => Node::Complex(&**p),
+        }
+    }
+}
+
 #[doc = "The choice of types of `ServiceRequest.occurrence[x][x]`."]
 #[derive(Debug, Clone, PartialEq)]
 pub enum ServiceRequestOccurrence {
@@ -222,6 +233,16 @@ impl Choice for ServiceRequestOccurrence {
     }
 }
 
+impl ChoiceNode for ServiceRequestOccurrence {
+    fn node(&self) -> Node<'_> {
+        match self {
+            Self::DateTime(p) => primitive_node("dateTime", p),
+            Self::Period(p) => Node::Complex(&**p),
+            Self::Timing(p) => Node::Complex(&**p),
+        }
+    }
+}
+
 #[doc = "The choice of types of `ServiceRequest.asNeeded[x][x]`."]
 #[derive(Debug, Clone, PartialEq)]
 pub enum ServiceRequestAsNeeded {
@@ -251,6 +272,15 @@ impl Choice for ServiceRequestAsNeeded {
         match self {
             Self::Boolean(p) => write_prim(w, "asNeededBoolean", p),
             Self::CodeableConcept(p) => write_single(w, "asNeededCodeableConcept", p),
+        }
+    }
+}
+
+impl ChoiceNode for ServiceRequestAsNeeded {
+    fn node(&self) -> Node<'_> {
+        match self {
+            Self::Boolean(p) => primitive_node("boolean", p),
+            Self::CodeableConcept(p) => Node::Complex(&**p),
         }
     }
 }
@@ -492,6 +522,59 @@ impl ToJson for ServiceRequest {
         write_opt_prim(w, "patientInstruction", &self.patient_instruction);
         write_vec(w, "relevantHistory", &self.relevant_history);
         w.end_object();
+    }
+}
+
+impl Navigable for ServiceRequest {
+    fn fhir_type(&self) -> &'static str {
+        "ServiceRequest"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_opt_prim(out, "id", &self.id),
+            "meta" => push_opt(out, &self.meta),
+            "implicitRules" => push_opt_prim(out, "uri", &self.implicit_rules),
+            "language" => push_opt_prim(out, "code", &self.language),
+            "text" => push_opt(out, &self.text),
+            "contained" => push_vec(out, &self.contained),
+            "extension" => push_vec(out, &self.extension),
+            "modifierExtension" => push_vec(out, &self.modifier_extension),
+            "identifier" => push_vec(out, &self.identifier),
+            "instantiatesCanonical" => push_vec_prim(out, "canonical", &self.instantiates_canonical),
+            "instantiatesUri" => push_vec_prim(out, "uri", &self.instantiates_uri),
+            "basedOn" => push_vec(out, &self.based_on),
+            "replaces" => push_vec(out, &self.replaces),
+            "requisition" => push_opt(out, &self.requisition),
+            "status" => push_prim(out, "code", &self.status),
+            "intent" => push_prim(out, "code", &self.intent),
+            "category" => push_vec(out, &self.category),
+            "priority" => push_opt_prim(out, "code", &self.priority),
+            "doNotPerform" => push_opt_prim(out, "boolean", &self.do_not_perform),
+            "code" => push_opt(out, &self.code),
+            "orderDetail" => push_vec(out, &self.order_detail),
+            "quantity" => push_choice(out, &self.quantity),
+            "subject" => push_one(out, &self.subject),
+            "encounter" => push_opt(out, &self.encounter),
+            "occurrence" => push_choice(out, &self.occurrence),
+            "asNeeded" => push_choice(out, &self.as_needed),
+            "authoredOn" => push_opt_prim(out, "dateTime", &self.authored_on),
+            "requester" => push_opt(out, &self.requester),
+            "performerType" => push_opt(out, &self.performer_type),
+            "performer" => push_vec(out, &self.performer),
+            "locationCode" => push_vec(out, &self.location_code),
+            "locationReference" => push_vec(out, &self.location_reference),
+            "reasonCode" => push_vec(out, &self.reason_code),
+            "reasonReference" => push_vec(out, &self.reason_reference),
+            "insurance" => push_vec(out, &self.insurance),
+            "supportingInfo" => push_vec(out, &self.supporting_info),
+            "specimen" => push_vec(out, &self.specimen),
+            "bodySite" => push_vec(out, &self.body_site),
+            "note" => push_vec(out, &self.note),
+            "patientInstruction" => push_opt_prim(out, "string", &self.patient_instruction),
+            "relevantHistory" => push_vec(out, &self.relevant_history),
+            _ => {}
+        }
     }
 }
 

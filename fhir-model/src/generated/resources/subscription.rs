@@ -15,6 +15,7 @@ use crate::formats::StrFormat;
 use crate::generated::codes::*;
 use crate::generated::datatypes::*;
 use crate::json::*;
+use crate::navigate::*;
 use crate::primitive::Primitive;
 use crate::resource::Resource;
 use crate::temporal::{Date, DateTime, Instant, Time};
@@ -177,6 +178,33 @@ impl ToJson for Subscription {
     }
 }
 
+impl Navigable for Subscription {
+    fn fhir_type(&self) -> &'static str {
+        "Subscription"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_opt_prim(out, "id", &self.id),
+            "meta" => push_opt(out, &self.meta),
+            "implicitRules" => push_opt_prim(out, "uri", &self.implicit_rules),
+            "language" => push_opt_prim(out, "code", &self.language),
+            "text" => push_opt(out, &self.text),
+            "contained" => push_vec(out, &self.contained),
+            "extension" => push_vec(out, &self.extension),
+            "modifierExtension" => push_vec(out, &self.modifier_extension),
+            "status" => push_prim(out, "code", &self.status),
+            "contact" => push_vec(out, &self.contact),
+            "end" => push_opt_prim(out, "instant", &self.end),
+            "reason" => push_prim(out, "string", &self.reason),
+            "criteria" => push_prim(out, "string", &self.criteria),
+            "error" => push_opt_prim(out, "string", &self.error),
+            "channel" => push_one(out, &self.channel),
+            _ => {}
+        }
+    }
+}
+
 impl crate::resource::FhirResource for Subscription {
     const TYPE: &'static str = "Subscription";
     fn id(&self) -> Option<&str> {
@@ -285,5 +313,24 @@ impl ToJson for SubscriptionChannel {
         write_opt_prim(w, "payload", &self.payload);
         write_vec_prim(w, "header", &self.header);
         w.end_object();
+    }
+}
+
+impl Navigable for SubscriptionChannel {
+    fn fhir_type(&self) -> &'static str {
+        "BackboneElement"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_plain(out, "string", self.id.as_deref()),
+            "extension" => push_vec(out, &self.extension),
+            "modifierExtension" => push_vec(out, &self.modifier_extension),
+            "type" => push_prim(out, "code", &self.type_),
+            "endpoint" => push_opt_prim(out, "url", &self.endpoint),
+            "payload" => push_opt_prim(out, "code", &self.payload),
+            "header" => push_vec_prim(out, "string", &self.header),
+            _ => {}
+        }
     }
 }

@@ -15,6 +15,7 @@ use crate::formats::StrFormat;
 use crate::generated::codes::*;
 use crate::generated::datatypes::*;
 use crate::json::*;
+use crate::navigate::*;
 use crate::primitive::Primitive;
 use crate::resource::Resource;
 use crate::temporal::{Date, DateTime, Instant, Time};
@@ -351,6 +352,57 @@ impl ToJson for Task {
     }
 }
 
+impl Navigable for Task {
+    fn fhir_type(&self) -> &'static str {
+        "Task"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_opt_prim(out, "id", &self.id),
+            "meta" => push_opt(out, &self.meta),
+            "implicitRules" => push_opt_prim(out, "uri", &self.implicit_rules),
+            "language" => push_opt_prim(out, "code", &self.language),
+            "text" => push_opt(out, &self.text),
+            "contained" => push_vec(out, &self.contained),
+            "extension" => push_vec(out, &self.extension),
+            "modifierExtension" => push_vec(out, &self.modifier_extension),
+            "identifier" => push_vec(out, &self.identifier),
+            "instantiatesCanonical" => push_opt_prim(out, "canonical", &self.instantiates_canonical),
+            "instantiatesUri" => push_opt_prim(out, "uri", &self.instantiates_uri),
+            "basedOn" => push_vec(out, &self.based_on),
+            "groupIdentifier" => push_opt(out, &self.group_identifier),
+            "partOf" => push_vec(out, &self.part_of),
+            "status" => push_prim(out, "code", &self.status),
+            "statusReason" => push_opt(out, &self.status_reason),
+            "businessStatus" => push_opt(out, &self.business_status),
+            "intent" => push_prim(out, "code", &self.intent),
+            "priority" => push_opt_prim(out, "code", &self.priority),
+            "code" => push_opt(out, &self.code),
+            "description" => push_opt_prim(out, "string", &self.description),
+            "focus" => push_opt(out, &self.focus),
+            "for" => push_opt(out, &self.for_),
+            "encounter" => push_opt(out, &self.encounter),
+            "executionPeriod" => push_opt(out, &self.execution_period),
+            "authoredOn" => push_opt_prim(out, "dateTime", &self.authored_on),
+            "lastModified" => push_opt_prim(out, "dateTime", &self.last_modified),
+            "requester" => push_opt(out, &self.requester),
+            "performerType" => push_vec(out, &self.performer_type),
+            "owner" => push_opt(out, &self.owner),
+            "location" => push_opt(out, &self.location),
+            "reasonCode" => push_opt(out, &self.reason_code),
+            "reasonReference" => push_opt(out, &self.reason_reference),
+            "insurance" => push_vec(out, &self.insurance),
+            "note" => push_vec(out, &self.note),
+            "relevantHistory" => push_vec(out, &self.relevant_history),
+            "restriction" => push_opt(out, &self.restriction),
+            "input" => push_vec(out, &self.input),
+            "output" => push_vec(out, &self.output),
+            _ => {}
+        }
+    }
+}
+
 impl crate::resource::FhirResource for Task {
     const TYPE: &'static str = "Task";
     fn id(&self) -> Option<&str> {
@@ -435,6 +487,24 @@ impl ToJson for TaskRestriction {
         write_opt(w, "period", &self.period);
         write_vec(w, "recipient", &self.recipient);
         w.end_object();
+    }
+}
+
+impl Navigable for TaskRestriction {
+    fn fhir_type(&self) -> &'static str {
+        "BackboneElement"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_plain(out, "string", self.id.as_deref()),
+            "extension" => push_vec(out, &self.extension),
+            "modifierExtension" => push_vec(out, &self.modifier_extension),
+            "repetitions" => push_opt_prim(out, "positiveInt", &self.repetitions),
+            "period" => push_opt(out, &self.period),
+            "recipient" => push_vec(out, &self.recipient),
+            _ => {}
+        }
     }
 }
 
@@ -805,6 +875,63 @@ impl Choice for TaskInputValue {
     }
 }
 
+impl ChoiceNode for TaskInputValue {
+    fn node(&self) -> Node<'_> {
+        match self {
+            Self::Base64Binary(p) => primitive_node("base64Binary", p),
+            Self::Boolean(p) => primitive_node("boolean", p),
+            Self::Canonical(p) => primitive_node("canonical", p),
+            Self::Code(p) => primitive_node("code", p),
+            Self::Date(p) => primitive_node("date", p),
+            Self::DateTime(p) => primitive_node("dateTime", p),
+            Self::Decimal(p) => primitive_node("decimal", p),
+            Self::Id(p) => primitive_node("id", p),
+            Self::Instant(p) => primitive_node("instant", p),
+            Self::Integer(p) => primitive_node("integer", p),
+            Self::Markdown(p) => primitive_node("markdown", p),
+            Self::Oid(p) => primitive_node("oid", p),
+            Self::PositiveInt(p) => primitive_node("positiveInt", p),
+            Self::String(p) => primitive_node("string", p),
+            Self::Time(p) => primitive_node("time", p),
+            Self::UnsignedInt(p) => primitive_node("unsignedInt", p),
+            Self::Uri(p) => primitive_node("uri", p),
+            Self::Url(p) => primitive_node("url", p),
+            Self::Uuid(p) => primitive_node("uuid", p),
+            Self::Address(p) => Node::Complex(&**p),
+            Self::Age(p) => Node::Complex(&**p),
+            Self::Annotation(p) => Node::Complex(&**p),
+            Self::Attachment(p) => Node::Complex(&**p),
+            Self::CodeableConcept(p) => Node::Complex(&**p),
+            Self::Coding(p) => Node::Complex(&**p),
+            Self::ContactPoint(p) => Node::Complex(&**p),
+            Self::Count(p) => Node::Complex(&**p),
+            Self::Distance(p) => Node::Complex(&**p),
+            Self::Duration(p) => Node::Complex(&**p),
+            Self::HumanName(p) => Node::Complex(&**p),
+            Self::Identifier(p) => Node::Complex(&**p),
+            Self::Money(p) => Node::Complex(&**p),
+            Self::Period(p) => Node::Complex(&**p),
+            Self::Quantity(p) => Node::Complex(&**p),
+            Self::Range(p) => Node::Complex(&**p),
+            Self::Ratio(p) => Node::Complex(&**p),
+            Self::Reference(p) => Node::Complex(&**p),
+            Self::SampledData(p) => Node::Complex(&**p),
+            Self::Signature(p) => Node::Complex(&**p),
+            Self::Timing(p) => Node::Complex(&**p),
+            Self::ContactDetail(p) => Node::Complex(&**p),
+            Self::Contributor(p) => Node::Complex(&**p),
+            Self::DataRequirement(p) => Node::Complex(&**p),
+            Self::Expression(p) => Node::Complex(&**p),
+            Self::ParameterDefinition(p) => Node::Complex(&**p),
+            Self::RelatedArtifact(p) => Node::Complex(&**p),
+            Self::TriggerDefinition(p) => Node::Complex(&**p),
+            Self::UsageContext(p) => Node::Complex(&**p),
+            Self::Dosage(p) => Node::Complex(&**p),
+            Self::Meta(p) => Node::Complex(&**p),
+        }
+    }
+}
+
 impl FromJson for TaskInput {
     fn from_json(r: &mut JsonReader<'_>) -> Result<Self, Error> {
         let mut f_id: Option<String> = None;
@@ -1070,6 +1197,23 @@ impl ToJson for TaskInput {
         }
         self.value.write_choice(w);
         w.end_object();
+    }
+}
+
+impl Navigable for TaskInput {
+    fn fhir_type(&self) -> &'static str {
+        "BackboneElement"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_plain(out, "string", self.id.as_deref()),
+            "extension" => push_vec(out, &self.extension),
+            "modifierExtension" => push_vec(out, &self.modifier_extension),
+            "type" => push_one(out, &self.type_),
+            "value" => out.push(self.value.node()),
+            _ => {}
+        }
     }
 }
 
@@ -1440,6 +1584,63 @@ impl Choice for TaskOutputValue {
     }
 }
 
+impl ChoiceNode for TaskOutputValue {
+    fn node(&self) -> Node<'_> {
+        match self {
+            Self::Base64Binary(p) => primitive_node("base64Binary", p),
+            Self::Boolean(p) => primitive_node("boolean", p),
+            Self::Canonical(p) => primitive_node("canonical", p),
+            Self::Code(p) => primitive_node("code", p),
+            Self::Date(p) => primitive_node("date", p),
+            Self::DateTime(p) => primitive_node("dateTime", p),
+            Self::Decimal(p) => primitive_node("decimal", p),
+            Self::Id(p) => primitive_node("id", p),
+            Self::Instant(p) => primitive_node("instant", p),
+            Self::Integer(p) => primitive_node("integer", p),
+            Self::Markdown(p) => primitive_node("markdown", p),
+            Self::Oid(p) => primitive_node("oid", p),
+            Self::PositiveInt(p) => primitive_node("positiveInt", p),
+            Self::String(p) => primitive_node("string", p),
+            Self::Time(p) => primitive_node("time", p),
+            Self::UnsignedInt(p) => primitive_node("unsignedInt", p),
+            Self::Uri(p) => primitive_node("uri", p),
+            Self::Url(p) => primitive_node("url", p),
+            Self::Uuid(p) => primitive_node("uuid", p),
+            Self::Address(p) => Node::Complex(&**p),
+            Self::Age(p) => Node::Complex(&**p),
+            Self::Annotation(p) => Node::Complex(&**p),
+            Self::Attachment(p) => Node::Complex(&**p),
+            Self::CodeableConcept(p) => Node::Complex(&**p),
+            Self::Coding(p) => Node::Complex(&**p),
+            Self::ContactPoint(p) => Node::Complex(&**p),
+            Self::Count(p) => Node::Complex(&**p),
+            Self::Distance(p) => Node::Complex(&**p),
+            Self::Duration(p) => Node::Complex(&**p),
+            Self::HumanName(p) => Node::Complex(&**p),
+            Self::Identifier(p) => Node::Complex(&**p),
+            Self::Money(p) => Node::Complex(&**p),
+            Self::Period(p) => Node::Complex(&**p),
+            Self::Quantity(p) => Node::Complex(&**p),
+            Self::Range(p) => Node::Complex(&**p),
+            Self::Ratio(p) => Node::Complex(&**p),
+            Self::Reference(p) => Node::Complex(&**p),
+            Self::SampledData(p) => Node::Complex(&**p),
+            Self::Signature(p) => Node::Complex(&**p),
+            Self::Timing(p) => Node::Complex(&**p),
+            Self::ContactDetail(p) => Node::Complex(&**p),
+            Self::Contributor(p) => Node::Complex(&**p),
+            Self::DataRequirement(p) => Node::Complex(&**p),
+            Self::Expression(p) => Node::Complex(&**p),
+            Self::ParameterDefinition(p) => Node::Complex(&**p),
+            Self::RelatedArtifact(p) => Node::Complex(&**p),
+            Self::TriggerDefinition(p) => Node::Complex(&**p),
+            Self::UsageContext(p) => Node::Complex(&**p),
+            Self::Dosage(p) => Node::Complex(&**p),
+            Self::Meta(p) => Node::Complex(&**p),
+        }
+    }
+}
+
 impl FromJson for TaskOutput {
     fn from_json(r: &mut JsonReader<'_>) -> Result<Self, Error> {
         let mut f_id: Option<String> = None;
@@ -1704,5 +1905,22 @@ impl ToJson for TaskOutput {
         }
         self.value.write_choice(w);
         w.end_object();
+    }
+}
+
+impl Navigable for TaskOutput {
+    fn fhir_type(&self) -> &'static str {
+        "BackboneElement"
+    }
+
+    fn children<'a>(&'a self, name: &str, out: &mut Vec<Node<'a>>) {
+        match name {
+            "id" => push_plain(out, "string", self.id.as_deref()),
+            "extension" => push_vec(out, &self.extension),
+            "modifierExtension" => push_vec(out, &self.modifier_extension),
+            "type" => push_one(out, &self.type_),
+            "value" => out.push(self.value.node()),
+            _ => {}
+        }
     }
 }
