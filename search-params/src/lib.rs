@@ -2,3 +2,6 @@
 //! search parameter definitions, and an in-memory matcher that never fails open.
 
 #![warn(missing_docs)]
+
+mod generated;
+pub mod registry;

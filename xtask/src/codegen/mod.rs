@@ -3,6 +3,7 @@
 mod defs;
 mod emit;
 pub mod model;
+mod search;
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -55,7 +56,12 @@ fn model_output(defs: &Definitions) -> Result<Output, String> {
 /// Every generated output of the workspace.
 pub fn outputs(shared: &Path) -> Result<Vec<Output>, String> {
     let defs = Definitions::load(shared)?;
-    Ok(vec![model_output(&defs)?])
+    let mut outputs = vec![model_output(&defs)?];
+    outputs.push(Output {
+        dir: workspace_root().join("search-params/src/generated"),
+        files: search::files(shared)?,
+    });
+    Ok(outputs)
 }
 
 fn existing_files(dir: &Path) -> Vec<String> {
