@@ -243,7 +243,7 @@ impl FromJson for Annotation {
                 "id" => read_plain(r, &mut f_id, "id", key_pos)?,
                 "extension" => read_vec(r, &mut f_extension, "extension", key_pos)?,
                 "authorReference" => f_author.value(r, "authorReference", key_pos, |r| {
-                    Ok(AnnotationAuthor::Reference(Box::new(Reference::from_json(r)?)))
+                    Ok(AnnotationAuthor::Reference(read_boxed::<Reference>(r)?))
                 })?,
                 "authorString" => f_author.value(r, "authorString", key_pos, |r| {
                     Ok(AnnotationAuthor::String(Primitive::new(
@@ -910,12 +910,12 @@ impl FromJson for DataRequirement {
                 "profile" => f_profile.values(r, "profile", key_pos, Fmt::Str(StrFormat::Canonical))?,
                 "_profile" => f_profile.elements(r, "profile", key_pos)?,
                 "subjectCodeableConcept" => f_subject.value(r, "subjectCodeableConcept", key_pos, |r| {
-                    Ok(DataRequirementSubject::CodeableConcept(Box::new(
-                        CodeableConcept::from_json(r)?,
-                    )))
+                    Ok(DataRequirementSubject::CodeableConcept(read_boxed::<CodeableConcept>(
+                        r,
+                    )?))
                 })?,
                 "subjectReference" => f_subject.value(r, "subjectReference", key_pos, |r| {
-                    Ok(DataRequirementSubject::Reference(Box::new(Reference::from_json(r)?)))
+                    Ok(DataRequirementSubject::Reference(read_boxed::<Reference>(r)?))
                 })?,
                 "mustSupport" => f_must_support.values(r, "mustSupport", key_pos, Fmt::Str(StrFormat::String))?,
                 "_mustSupport" => f_must_support.elements(r, "mustSupport", key_pos)?,
@@ -1147,12 +1147,10 @@ impl FromJson for DataRequirementDateFilter {
                 })?,
                 "_valueDateTime" => f_value.element(r, "valueDateTime", key_pos)?,
                 "valuePeriod" => f_value.value(r, "valuePeriod", key_pos, |r| {
-                    Ok(DataRequirementDateFilterValue::Period(Box::new(Period::from_json(r)?)))
+                    Ok(DataRequirementDateFilterValue::Period(read_boxed::<Period>(r)?))
                 })?,
                 "valueDuration" => f_value.value(r, "valueDuration", key_pos, |r| {
-                    Ok(DataRequirementDateFilterValue::Duration(Box::new(Duration::from_json(
-                        r,
-                    )?)))
+                    Ok(DataRequirementDateFilterValue::Duration(read_boxed::<Duration>(r)?))
                 })?,
                 _ => return Ok(false),
             }
@@ -1398,9 +1396,7 @@ impl FromJson for Dosage {
                 })?,
                 "_asNeededBoolean" => f_as_needed.element(r, "asNeededBoolean", key_pos)?,
                 "asNeededCodeableConcept" => f_as_needed.value(r, "asNeededCodeableConcept", key_pos, |r| {
-                    Ok(DosageAsNeeded::CodeableConcept(Box::new(CodeableConcept::from_json(
-                        r,
-                    )?)))
+                    Ok(DosageAsNeeded::CodeableConcept(read_boxed::<CodeableConcept>(r)?))
                 })?,
                 "site" => read_single(r, &mut f_site, "site", key_pos)?,
                 "route" => read_single(r, &mut f_route, "route", key_pos)?,
@@ -1588,19 +1584,19 @@ impl FromJson for DosageDoseAndRate {
                 "extension" => read_vec(r, &mut f_extension, "extension", key_pos)?,
                 "type" => read_single(r, &mut f_type_, "type", key_pos)?,
                 "doseRange" => f_dose.value(r, "doseRange", key_pos, |r| {
-                    Ok(DosageDoseAndRateDose::Range(Box::new(Range::from_json(r)?)))
+                    Ok(DosageDoseAndRateDose::Range(read_boxed::<Range>(r)?))
                 })?,
                 "doseQuantity" => f_dose.value(r, "doseQuantity", key_pos, |r| {
-                    Ok(DosageDoseAndRateDose::Quantity(Box::new(Quantity::from_json(r)?)))
+                    Ok(DosageDoseAndRateDose::Quantity(read_boxed::<Quantity>(r)?))
                 })?,
                 "rateRatio" => f_rate.value(r, "rateRatio", key_pos, |r| {
-                    Ok(DosageDoseAndRateRate::Ratio(Box::new(Ratio::from_json(r)?)))
+                    Ok(DosageDoseAndRateRate::Ratio(read_boxed::<Ratio>(r)?))
                 })?,
                 "rateRange" => f_rate.value(r, "rateRange", key_pos, |r| {
-                    Ok(DosageDoseAndRateRate::Range(Box::new(Range::from_json(r)?)))
+                    Ok(DosageDoseAndRateRate::Range(read_boxed::<Range>(r)?))
                 })?,
                 "rateQuantity" => f_rate.value(r, "rateQuantity", key_pos, |r| {
-                    Ok(DosageDoseAndRateRate::Quantity(Box::new(Quantity::from_json(r)?)))
+                    Ok(DosageDoseAndRateRate::Quantity(read_boxed::<Quantity>(r)?))
                 })?,
                 _ => return Ok(false),
             }
@@ -3416,147 +3412,137 @@ impl FromJson for ElementDefinition {
                 })?,
                 "_defaultValueUuid" => f_default_value.element(r, "defaultValueUuid", key_pos)?,
                 "defaultValueAddress" => f_default_value.value(r, "defaultValueAddress", key_pos, |r| {
-                    Ok(ElementDefinitionDefaultValue::Address(Box::new(Address::from_json(r)?)))
+                    Ok(ElementDefinitionDefaultValue::Address(read_boxed::<Address>(r)?))
                 })?,
                 "defaultValueAge" => f_default_value.value(r, "defaultValueAge", key_pos, |r| {
-                    Ok(ElementDefinitionDefaultValue::Age(Box::new(Age::from_json(r)?)))
+                    Ok(ElementDefinitionDefaultValue::Age(read_boxed::<Age>(r)?))
                 })?,
                 "defaultValueAnnotation" => f_default_value.value(r, "defaultValueAnnotation", key_pos, |r| {
-                    Ok(ElementDefinitionDefaultValue::Annotation(Box::new(
-                        Annotation::from_json(r)?,
-                    )))
+                    Ok(ElementDefinitionDefaultValue::Annotation(read_boxed::<Annotation>(r)?))
                 })?,
                 "defaultValueAttachment" => f_default_value.value(r, "defaultValueAttachment", key_pos, |r| {
-                    Ok(ElementDefinitionDefaultValue::Attachment(Box::new(
-                        Attachment::from_json(r)?,
-                    )))
+                    Ok(ElementDefinitionDefaultValue::Attachment(read_boxed::<Attachment>(r)?))
                 })?,
                 "defaultValueCodeableConcept" => {
                     f_default_value.value(r, "defaultValueCodeableConcept", key_pos, |r| {
-                        Ok(ElementDefinitionDefaultValue::CodeableConcept(Box::new(
-                            CodeableConcept::from_json(r)?,
-                        )))
+                        Ok(ElementDefinitionDefaultValue::CodeableConcept(read_boxed::<
+                            CodeableConcept,
+                        >(
+                            r
+                        )?))
                     })?
                 }
                 "defaultValueCoding" => f_default_value.value(r, "defaultValueCoding", key_pos, |r| {
-                    Ok(ElementDefinitionDefaultValue::Coding(Box::new(Coding::from_json(r)?)))
+                    Ok(ElementDefinitionDefaultValue::Coding(read_boxed::<Coding>(r)?))
                 })?,
                 "defaultValueContactPoint" => f_default_value.value(r, "defaultValueContactPoint", key_pos, |r| {
-                    Ok(ElementDefinitionDefaultValue::ContactPoint(Box::new(
-                        ContactPoint::from_json(r)?,
-                    )))
+                    Ok(ElementDefinitionDefaultValue::ContactPoint(read_boxed::<ContactPoint>(
+                        r,
+                    )?))
                 })?,
                 "defaultValueCount" => f_default_value.value(r, "defaultValueCount", key_pos, |r| {
-                    Ok(ElementDefinitionDefaultValue::Count(Box::new(Count::from_json(r)?)))
+                    Ok(ElementDefinitionDefaultValue::Count(read_boxed::<Count>(r)?))
                 })?,
                 "defaultValueDistance" => f_default_value.value(r, "defaultValueDistance", key_pos, |r| {
-                    Ok(ElementDefinitionDefaultValue::Distance(Box::new(Distance::from_json(
-                        r,
-                    )?)))
+                    Ok(ElementDefinitionDefaultValue::Distance(read_boxed::<Distance>(r)?))
                 })?,
                 "defaultValueDuration" => f_default_value.value(r, "defaultValueDuration", key_pos, |r| {
-                    Ok(ElementDefinitionDefaultValue::Duration(Box::new(Duration::from_json(
-                        r,
-                    )?)))
+                    Ok(ElementDefinitionDefaultValue::Duration(read_boxed::<Duration>(r)?))
                 })?,
                 "defaultValueHumanName" => f_default_value.value(r, "defaultValueHumanName", key_pos, |r| {
-                    Ok(ElementDefinitionDefaultValue::HumanName(Box::new(
-                        HumanName::from_json(r)?,
-                    )))
+                    Ok(ElementDefinitionDefaultValue::HumanName(read_boxed::<HumanName>(r)?))
                 })?,
                 "defaultValueIdentifier" => f_default_value.value(r, "defaultValueIdentifier", key_pos, |r| {
-                    Ok(ElementDefinitionDefaultValue::Identifier(Box::new(
-                        Identifier::from_json(r)?,
-                    )))
+                    Ok(ElementDefinitionDefaultValue::Identifier(read_boxed::<Identifier>(r)?))
                 })?,
                 "defaultValueMoney" => f_default_value.value(r, "defaultValueMoney", key_pos, |r| {
-                    Ok(ElementDefinitionDefaultValue::Money(Box::new(Money::from_json(r)?)))
+                    Ok(ElementDefinitionDefaultValue::Money(read_boxed::<Money>(r)?))
                 })?,
                 "defaultValuePeriod" => f_default_value.value(r, "defaultValuePeriod", key_pos, |r| {
-                    Ok(ElementDefinitionDefaultValue::Period(Box::new(Period::from_json(r)?)))
+                    Ok(ElementDefinitionDefaultValue::Period(read_boxed::<Period>(r)?))
                 })?,
                 "defaultValueQuantity" => f_default_value.value(r, "defaultValueQuantity", key_pos, |r| {
-                    Ok(ElementDefinitionDefaultValue::Quantity(Box::new(Quantity::from_json(
-                        r,
-                    )?)))
+                    Ok(ElementDefinitionDefaultValue::Quantity(read_boxed::<Quantity>(r)?))
                 })?,
                 "defaultValueRange" => f_default_value.value(r, "defaultValueRange", key_pos, |r| {
-                    Ok(ElementDefinitionDefaultValue::Range(Box::new(Range::from_json(r)?)))
+                    Ok(ElementDefinitionDefaultValue::Range(read_boxed::<Range>(r)?))
                 })?,
                 "defaultValueRatio" => f_default_value.value(r, "defaultValueRatio", key_pos, |r| {
-                    Ok(ElementDefinitionDefaultValue::Ratio(Box::new(Ratio::from_json(r)?)))
+                    Ok(ElementDefinitionDefaultValue::Ratio(read_boxed::<Ratio>(r)?))
                 })?,
                 "defaultValueReference" => f_default_value.value(r, "defaultValueReference", key_pos, |r| {
-                    Ok(ElementDefinitionDefaultValue::Reference(Box::new(
-                        Reference::from_json(r)?,
-                    )))
+                    Ok(ElementDefinitionDefaultValue::Reference(read_boxed::<Reference>(r)?))
                 })?,
                 "defaultValueSampledData" => f_default_value.value(r, "defaultValueSampledData", key_pos, |r| {
-                    Ok(ElementDefinitionDefaultValue::SampledData(Box::new(
-                        SampledData::from_json(r)?,
-                    )))
+                    Ok(ElementDefinitionDefaultValue::SampledData(read_boxed::<SampledData>(
+                        r,
+                    )?))
                 })?,
                 "defaultValueSignature" => f_default_value.value(r, "defaultValueSignature", key_pos, |r| {
-                    Ok(ElementDefinitionDefaultValue::Signature(Box::new(
-                        Signature::from_json(r)?,
-                    )))
+                    Ok(ElementDefinitionDefaultValue::Signature(read_boxed::<Signature>(r)?))
                 })?,
                 "defaultValueTiming" => f_default_value.value(r, "defaultValueTiming", key_pos, |r| {
-                    Ok(ElementDefinitionDefaultValue::Timing(Box::new(Timing::from_json(r)?)))
+                    Ok(ElementDefinitionDefaultValue::Timing(read_boxed::<Timing>(r)?))
                 })?,
                 "defaultValueContactDetail" => f_default_value.value(r, "defaultValueContactDetail", key_pos, |r| {
-                    Ok(ElementDefinitionDefaultValue::ContactDetail(Box::new(
-                        ContactDetail::from_json(r)?,
-                    )))
+                    Ok(ElementDefinitionDefaultValue::ContactDetail(
+                        read_boxed::<ContactDetail>(r)?,
+                    ))
                 })?,
                 "defaultValueContributor" => f_default_value.value(r, "defaultValueContributor", key_pos, |r| {
-                    Ok(ElementDefinitionDefaultValue::Contributor(Box::new(
-                        Contributor::from_json(r)?,
-                    )))
+                    Ok(ElementDefinitionDefaultValue::Contributor(read_boxed::<Contributor>(
+                        r,
+                    )?))
                 })?,
                 "defaultValueDataRequirement" => {
                     f_default_value.value(r, "defaultValueDataRequirement", key_pos, |r| {
-                        Ok(ElementDefinitionDefaultValue::DataRequirement(Box::new(
-                            DataRequirement::from_json(r)?,
-                        )))
+                        Ok(ElementDefinitionDefaultValue::DataRequirement(read_boxed::<
+                            DataRequirement,
+                        >(
+                            r
+                        )?))
                     })?
                 }
                 "defaultValueExpression" => f_default_value.value(r, "defaultValueExpression", key_pos, |r| {
-                    Ok(ElementDefinitionDefaultValue::Expression(Box::new(
-                        Expression::from_json(r)?,
-                    )))
+                    Ok(ElementDefinitionDefaultValue::Expression(read_boxed::<Expression>(r)?))
                 })?,
                 "defaultValueParameterDefinition" => {
                     f_default_value.value(r, "defaultValueParameterDefinition", key_pos, |r| {
-                        Ok(ElementDefinitionDefaultValue::ParameterDefinition(Box::new(
-                            ParameterDefinition::from_json(r)?,
-                        )))
+                        Ok(ElementDefinitionDefaultValue::ParameterDefinition(read_boxed::<
+                            ParameterDefinition,
+                        >(
+                            r
+                        )?))
                     })?
                 }
                 "defaultValueRelatedArtifact" => {
                     f_default_value.value(r, "defaultValueRelatedArtifact", key_pos, |r| {
-                        Ok(ElementDefinitionDefaultValue::RelatedArtifact(Box::new(
-                            RelatedArtifact::from_json(r)?,
-                        )))
+                        Ok(ElementDefinitionDefaultValue::RelatedArtifact(read_boxed::<
+                            RelatedArtifact,
+                        >(
+                            r
+                        )?))
                     })?
                 }
                 "defaultValueTriggerDefinition" => {
                     f_default_value.value(r, "defaultValueTriggerDefinition", key_pos, |r| {
-                        Ok(ElementDefinitionDefaultValue::TriggerDefinition(Box::new(
-                            TriggerDefinition::from_json(r)?,
-                        )))
+                        Ok(ElementDefinitionDefaultValue::TriggerDefinition(read_boxed::<
+                            TriggerDefinition,
+                        >(
+                            r
+                        )?))
                     })?
                 }
                 "defaultValueUsageContext" => f_default_value.value(r, "defaultValueUsageContext", key_pos, |r| {
-                    Ok(ElementDefinitionDefaultValue::UsageContext(Box::new(
-                        UsageContext::from_json(r)?,
-                    )))
+                    Ok(ElementDefinitionDefaultValue::UsageContext(read_boxed::<UsageContext>(
+                        r,
+                    )?))
                 })?,
                 "defaultValueDosage" => f_default_value.value(r, "defaultValueDosage", key_pos, |r| {
-                    Ok(ElementDefinitionDefaultValue::Dosage(Box::new(Dosage::from_json(r)?)))
+                    Ok(ElementDefinitionDefaultValue::Dosage(read_boxed::<Dosage>(r)?))
                 })?,
                 "defaultValueMeta" => f_default_value.value(r, "defaultValueMeta", key_pos, |r| {
-                    Ok(ElementDefinitionDefaultValue::Meta(Box::new(Meta::from_json(r)?)))
+                    Ok(ElementDefinitionDefaultValue::Meta(read_boxed::<Meta>(r)?))
                 })?,
                 "meaningWhenMissing" => {
                     f_meaning_when_missing.value(r, "meaningWhenMissing", key_pos, Fmt::Str(StrFormat::Markdown))?
@@ -3679,117 +3665,107 @@ impl FromJson for ElementDefinition {
                 })?,
                 "_fixedUuid" => f_fixed.element(r, "fixedUuid", key_pos)?,
                 "fixedAddress" => f_fixed.value(r, "fixedAddress", key_pos, |r| {
-                    Ok(ElementDefinitionFixed::Address(Box::new(Address::from_json(r)?)))
+                    Ok(ElementDefinitionFixed::Address(read_boxed::<Address>(r)?))
                 })?,
                 "fixedAge" => f_fixed.value(r, "fixedAge", key_pos, |r| {
-                    Ok(ElementDefinitionFixed::Age(Box::new(Age::from_json(r)?)))
+                    Ok(ElementDefinitionFixed::Age(read_boxed::<Age>(r)?))
                 })?,
                 "fixedAnnotation" => f_fixed.value(r, "fixedAnnotation", key_pos, |r| {
-                    Ok(ElementDefinitionFixed::Annotation(Box::new(Annotation::from_json(r)?)))
+                    Ok(ElementDefinitionFixed::Annotation(read_boxed::<Annotation>(r)?))
                 })?,
                 "fixedAttachment" => f_fixed.value(r, "fixedAttachment", key_pos, |r| {
-                    Ok(ElementDefinitionFixed::Attachment(Box::new(Attachment::from_json(r)?)))
+                    Ok(ElementDefinitionFixed::Attachment(read_boxed::<Attachment>(r)?))
                 })?,
                 "fixedCodeableConcept" => f_fixed.value(r, "fixedCodeableConcept", key_pos, |r| {
-                    Ok(ElementDefinitionFixed::CodeableConcept(Box::new(
-                        CodeableConcept::from_json(r)?,
-                    )))
+                    Ok(ElementDefinitionFixed::CodeableConcept(read_boxed::<CodeableConcept>(
+                        r,
+                    )?))
                 })?,
                 "fixedCoding" => f_fixed.value(r, "fixedCoding", key_pos, |r| {
-                    Ok(ElementDefinitionFixed::Coding(Box::new(Coding::from_json(r)?)))
+                    Ok(ElementDefinitionFixed::Coding(read_boxed::<Coding>(r)?))
                 })?,
                 "fixedContactPoint" => f_fixed.value(r, "fixedContactPoint", key_pos, |r| {
-                    Ok(ElementDefinitionFixed::ContactPoint(Box::new(ContactPoint::from_json(
-                        r,
-                    )?)))
+                    Ok(ElementDefinitionFixed::ContactPoint(read_boxed::<ContactPoint>(r)?))
                 })?,
                 "fixedCount" => f_fixed.value(r, "fixedCount", key_pos, |r| {
-                    Ok(ElementDefinitionFixed::Count(Box::new(Count::from_json(r)?)))
+                    Ok(ElementDefinitionFixed::Count(read_boxed::<Count>(r)?))
                 })?,
                 "fixedDistance" => f_fixed.value(r, "fixedDistance", key_pos, |r| {
-                    Ok(ElementDefinitionFixed::Distance(Box::new(Distance::from_json(r)?)))
+                    Ok(ElementDefinitionFixed::Distance(read_boxed::<Distance>(r)?))
                 })?,
                 "fixedDuration" => f_fixed.value(r, "fixedDuration", key_pos, |r| {
-                    Ok(ElementDefinitionFixed::Duration(Box::new(Duration::from_json(r)?)))
+                    Ok(ElementDefinitionFixed::Duration(read_boxed::<Duration>(r)?))
                 })?,
                 "fixedHumanName" => f_fixed.value(r, "fixedHumanName", key_pos, |r| {
-                    Ok(ElementDefinitionFixed::HumanName(Box::new(HumanName::from_json(r)?)))
+                    Ok(ElementDefinitionFixed::HumanName(read_boxed::<HumanName>(r)?))
                 })?,
                 "fixedIdentifier" => f_fixed.value(r, "fixedIdentifier", key_pos, |r| {
-                    Ok(ElementDefinitionFixed::Identifier(Box::new(Identifier::from_json(r)?)))
+                    Ok(ElementDefinitionFixed::Identifier(read_boxed::<Identifier>(r)?))
                 })?,
                 "fixedMoney" => f_fixed.value(r, "fixedMoney", key_pos, |r| {
-                    Ok(ElementDefinitionFixed::Money(Box::new(Money::from_json(r)?)))
+                    Ok(ElementDefinitionFixed::Money(read_boxed::<Money>(r)?))
                 })?,
                 "fixedPeriod" => f_fixed.value(r, "fixedPeriod", key_pos, |r| {
-                    Ok(ElementDefinitionFixed::Period(Box::new(Period::from_json(r)?)))
+                    Ok(ElementDefinitionFixed::Period(read_boxed::<Period>(r)?))
                 })?,
                 "fixedQuantity" => f_fixed.value(r, "fixedQuantity", key_pos, |r| {
-                    Ok(ElementDefinitionFixed::Quantity(Box::new(Quantity::from_json(r)?)))
+                    Ok(ElementDefinitionFixed::Quantity(read_boxed::<Quantity>(r)?))
                 })?,
                 "fixedRange" => f_fixed.value(r, "fixedRange", key_pos, |r| {
-                    Ok(ElementDefinitionFixed::Range(Box::new(Range::from_json(r)?)))
+                    Ok(ElementDefinitionFixed::Range(read_boxed::<Range>(r)?))
                 })?,
                 "fixedRatio" => f_fixed.value(r, "fixedRatio", key_pos, |r| {
-                    Ok(ElementDefinitionFixed::Ratio(Box::new(Ratio::from_json(r)?)))
+                    Ok(ElementDefinitionFixed::Ratio(read_boxed::<Ratio>(r)?))
                 })?,
                 "fixedReference" => f_fixed.value(r, "fixedReference", key_pos, |r| {
-                    Ok(ElementDefinitionFixed::Reference(Box::new(Reference::from_json(r)?)))
+                    Ok(ElementDefinitionFixed::Reference(read_boxed::<Reference>(r)?))
                 })?,
                 "fixedSampledData" => f_fixed.value(r, "fixedSampledData", key_pos, |r| {
-                    Ok(ElementDefinitionFixed::SampledData(Box::new(SampledData::from_json(
-                        r,
-                    )?)))
+                    Ok(ElementDefinitionFixed::SampledData(read_boxed::<SampledData>(r)?))
                 })?,
                 "fixedSignature" => f_fixed.value(r, "fixedSignature", key_pos, |r| {
-                    Ok(ElementDefinitionFixed::Signature(Box::new(Signature::from_json(r)?)))
+                    Ok(ElementDefinitionFixed::Signature(read_boxed::<Signature>(r)?))
                 })?,
                 "fixedTiming" => f_fixed.value(r, "fixedTiming", key_pos, |r| {
-                    Ok(ElementDefinitionFixed::Timing(Box::new(Timing::from_json(r)?)))
+                    Ok(ElementDefinitionFixed::Timing(read_boxed::<Timing>(r)?))
                 })?,
                 "fixedContactDetail" => f_fixed.value(r, "fixedContactDetail", key_pos, |r| {
-                    Ok(ElementDefinitionFixed::ContactDetail(Box::new(
-                        ContactDetail::from_json(r)?,
-                    )))
+                    Ok(ElementDefinitionFixed::ContactDetail(read_boxed::<ContactDetail>(r)?))
                 })?,
                 "fixedContributor" => f_fixed.value(r, "fixedContributor", key_pos, |r| {
-                    Ok(ElementDefinitionFixed::Contributor(Box::new(Contributor::from_json(
-                        r,
-                    )?)))
+                    Ok(ElementDefinitionFixed::Contributor(read_boxed::<Contributor>(r)?))
                 })?,
                 "fixedDataRequirement" => f_fixed.value(r, "fixedDataRequirement", key_pos, |r| {
-                    Ok(ElementDefinitionFixed::DataRequirement(Box::new(
-                        DataRequirement::from_json(r)?,
-                    )))
+                    Ok(ElementDefinitionFixed::DataRequirement(read_boxed::<DataRequirement>(
+                        r,
+                    )?))
                 })?,
                 "fixedExpression" => f_fixed.value(r, "fixedExpression", key_pos, |r| {
-                    Ok(ElementDefinitionFixed::Expression(Box::new(Expression::from_json(r)?)))
+                    Ok(ElementDefinitionFixed::Expression(read_boxed::<Expression>(r)?))
                 })?,
                 "fixedParameterDefinition" => f_fixed.value(r, "fixedParameterDefinition", key_pos, |r| {
-                    Ok(ElementDefinitionFixed::ParameterDefinition(Box::new(
-                        ParameterDefinition::from_json(r)?,
-                    )))
+                    Ok(ElementDefinitionFixed::ParameterDefinition(read_boxed::<
+                        ParameterDefinition,
+                    >(r)?))
                 })?,
                 "fixedRelatedArtifact" => f_fixed.value(r, "fixedRelatedArtifact", key_pos, |r| {
-                    Ok(ElementDefinitionFixed::RelatedArtifact(Box::new(
-                        RelatedArtifact::from_json(r)?,
-                    )))
+                    Ok(ElementDefinitionFixed::RelatedArtifact(read_boxed::<RelatedArtifact>(
+                        r,
+                    )?))
                 })?,
                 "fixedTriggerDefinition" => f_fixed.value(r, "fixedTriggerDefinition", key_pos, |r| {
-                    Ok(ElementDefinitionFixed::TriggerDefinition(Box::new(
-                        TriggerDefinition::from_json(r)?,
-                    )))
+                    Ok(ElementDefinitionFixed::TriggerDefinition(read_boxed::<
+                        TriggerDefinition,
+                    >(r)?))
                 })?,
                 "fixedUsageContext" => f_fixed.value(r, "fixedUsageContext", key_pos, |r| {
-                    Ok(ElementDefinitionFixed::UsageContext(Box::new(UsageContext::from_json(
-                        r,
-                    )?)))
+                    Ok(ElementDefinitionFixed::UsageContext(read_boxed::<UsageContext>(r)?))
                 })?,
                 "fixedDosage" => f_fixed.value(r, "fixedDosage", key_pos, |r| {
-                    Ok(ElementDefinitionFixed::Dosage(Box::new(Dosage::from_json(r)?)))
+                    Ok(ElementDefinitionFixed::Dosage(read_boxed::<Dosage>(r)?))
                 })?,
                 "fixedMeta" => f_fixed.value(r, "fixedMeta", key_pos, |r| {
-                    Ok(ElementDefinitionFixed::Meta(Box::new(Meta::from_json(r)?)))
+                    Ok(ElementDefinitionFixed::Meta(read_boxed::<Meta>(r)?))
                 })?,
                 "patternBase64Binary" => f_pattern.value(r, "patternBase64Binary", key_pos, |r| {
                     Ok(ElementDefinitionPattern::Base64Binary(Primitive::new(
@@ -3906,125 +3882,107 @@ impl FromJson for ElementDefinition {
                 })?,
                 "_patternUuid" => f_pattern.element(r, "patternUuid", key_pos)?,
                 "patternAddress" => f_pattern.value(r, "patternAddress", key_pos, |r| {
-                    Ok(ElementDefinitionPattern::Address(Box::new(Address::from_json(r)?)))
+                    Ok(ElementDefinitionPattern::Address(read_boxed::<Address>(r)?))
                 })?,
                 "patternAge" => f_pattern.value(r, "patternAge", key_pos, |r| {
-                    Ok(ElementDefinitionPattern::Age(Box::new(Age::from_json(r)?)))
+                    Ok(ElementDefinitionPattern::Age(read_boxed::<Age>(r)?))
                 })?,
                 "patternAnnotation" => f_pattern.value(r, "patternAnnotation", key_pos, |r| {
-                    Ok(ElementDefinitionPattern::Annotation(Box::new(Annotation::from_json(
-                        r,
-                    )?)))
+                    Ok(ElementDefinitionPattern::Annotation(read_boxed::<Annotation>(r)?))
                 })?,
                 "patternAttachment" => f_pattern.value(r, "patternAttachment", key_pos, |r| {
-                    Ok(ElementDefinitionPattern::Attachment(Box::new(Attachment::from_json(
-                        r,
-                    )?)))
+                    Ok(ElementDefinitionPattern::Attachment(read_boxed::<Attachment>(r)?))
                 })?,
                 "patternCodeableConcept" => f_pattern.value(r, "patternCodeableConcept", key_pos, |r| {
-                    Ok(ElementDefinitionPattern::CodeableConcept(Box::new(
-                        CodeableConcept::from_json(r)?,
-                    )))
+                    Ok(ElementDefinitionPattern::CodeableConcept(
+                        read_boxed::<CodeableConcept>(r)?,
+                    ))
                 })?,
                 "patternCoding" => f_pattern.value(r, "patternCoding", key_pos, |r| {
-                    Ok(ElementDefinitionPattern::Coding(Box::new(Coding::from_json(r)?)))
+                    Ok(ElementDefinitionPattern::Coding(read_boxed::<Coding>(r)?))
                 })?,
                 "patternContactPoint" => f_pattern.value(r, "patternContactPoint", key_pos, |r| {
-                    Ok(ElementDefinitionPattern::ContactPoint(Box::new(
-                        ContactPoint::from_json(r)?,
-                    )))
+                    Ok(ElementDefinitionPattern::ContactPoint(read_boxed::<ContactPoint>(r)?))
                 })?,
                 "patternCount" => f_pattern.value(r, "patternCount", key_pos, |r| {
-                    Ok(ElementDefinitionPattern::Count(Box::new(Count::from_json(r)?)))
+                    Ok(ElementDefinitionPattern::Count(read_boxed::<Count>(r)?))
                 })?,
                 "patternDistance" => f_pattern.value(r, "patternDistance", key_pos, |r| {
-                    Ok(ElementDefinitionPattern::Distance(Box::new(Distance::from_json(r)?)))
+                    Ok(ElementDefinitionPattern::Distance(read_boxed::<Distance>(r)?))
                 })?,
                 "patternDuration" => f_pattern.value(r, "patternDuration", key_pos, |r| {
-                    Ok(ElementDefinitionPattern::Duration(Box::new(Duration::from_json(r)?)))
+                    Ok(ElementDefinitionPattern::Duration(read_boxed::<Duration>(r)?))
                 })?,
                 "patternHumanName" => f_pattern.value(r, "patternHumanName", key_pos, |r| {
-                    Ok(ElementDefinitionPattern::HumanName(Box::new(HumanName::from_json(r)?)))
+                    Ok(ElementDefinitionPattern::HumanName(read_boxed::<HumanName>(r)?))
                 })?,
                 "patternIdentifier" => f_pattern.value(r, "patternIdentifier", key_pos, |r| {
-                    Ok(ElementDefinitionPattern::Identifier(Box::new(Identifier::from_json(
-                        r,
-                    )?)))
+                    Ok(ElementDefinitionPattern::Identifier(read_boxed::<Identifier>(r)?))
                 })?,
                 "patternMoney" => f_pattern.value(r, "patternMoney", key_pos, |r| {
-                    Ok(ElementDefinitionPattern::Money(Box::new(Money::from_json(r)?)))
+                    Ok(ElementDefinitionPattern::Money(read_boxed::<Money>(r)?))
                 })?,
                 "patternPeriod" => f_pattern.value(r, "patternPeriod", key_pos, |r| {
-                    Ok(ElementDefinitionPattern::Period(Box::new(Period::from_json(r)?)))
+                    Ok(ElementDefinitionPattern::Period(read_boxed::<Period>(r)?))
                 })?,
                 "patternQuantity" => f_pattern.value(r, "patternQuantity", key_pos, |r| {
-                    Ok(ElementDefinitionPattern::Quantity(Box::new(Quantity::from_json(r)?)))
+                    Ok(ElementDefinitionPattern::Quantity(read_boxed::<Quantity>(r)?))
                 })?,
                 "patternRange" => f_pattern.value(r, "patternRange", key_pos, |r| {
-                    Ok(ElementDefinitionPattern::Range(Box::new(Range::from_json(r)?)))
+                    Ok(ElementDefinitionPattern::Range(read_boxed::<Range>(r)?))
                 })?,
                 "patternRatio" => f_pattern.value(r, "patternRatio", key_pos, |r| {
-                    Ok(ElementDefinitionPattern::Ratio(Box::new(Ratio::from_json(r)?)))
+                    Ok(ElementDefinitionPattern::Ratio(read_boxed::<Ratio>(r)?))
                 })?,
                 "patternReference" => f_pattern.value(r, "patternReference", key_pos, |r| {
-                    Ok(ElementDefinitionPattern::Reference(Box::new(Reference::from_json(r)?)))
+                    Ok(ElementDefinitionPattern::Reference(read_boxed::<Reference>(r)?))
                 })?,
                 "patternSampledData" => f_pattern.value(r, "patternSampledData", key_pos, |r| {
-                    Ok(ElementDefinitionPattern::SampledData(Box::new(SampledData::from_json(
-                        r,
-                    )?)))
+                    Ok(ElementDefinitionPattern::SampledData(read_boxed::<SampledData>(r)?))
                 })?,
                 "patternSignature" => f_pattern.value(r, "patternSignature", key_pos, |r| {
-                    Ok(ElementDefinitionPattern::Signature(Box::new(Signature::from_json(r)?)))
+                    Ok(ElementDefinitionPattern::Signature(read_boxed::<Signature>(r)?))
                 })?,
                 "patternTiming" => f_pattern.value(r, "patternTiming", key_pos, |r| {
-                    Ok(ElementDefinitionPattern::Timing(Box::new(Timing::from_json(r)?)))
+                    Ok(ElementDefinitionPattern::Timing(read_boxed::<Timing>(r)?))
                 })?,
                 "patternContactDetail" => f_pattern.value(r, "patternContactDetail", key_pos, |r| {
-                    Ok(ElementDefinitionPattern::ContactDetail(Box::new(
-                        ContactDetail::from_json(r)?,
-                    )))
+                    Ok(ElementDefinitionPattern::ContactDetail(read_boxed::<ContactDetail>(r)?))
                 })?,
                 "patternContributor" => f_pattern.value(r, "patternContributor", key_pos, |r| {
-                    Ok(ElementDefinitionPattern::Contributor(Box::new(Contributor::from_json(
-                        r,
-                    )?)))
+                    Ok(ElementDefinitionPattern::Contributor(read_boxed::<Contributor>(r)?))
                 })?,
                 "patternDataRequirement" => f_pattern.value(r, "patternDataRequirement", key_pos, |r| {
-                    Ok(ElementDefinitionPattern::DataRequirement(Box::new(
-                        DataRequirement::from_json(r)?,
-                    )))
+                    Ok(ElementDefinitionPattern::DataRequirement(
+                        read_boxed::<DataRequirement>(r)?,
+                    ))
                 })?,
                 "patternExpression" => f_pattern.value(r, "patternExpression", key_pos, |r| {
-                    Ok(ElementDefinitionPattern::Expression(Box::new(Expression::from_json(
-                        r,
-                    )?)))
+                    Ok(ElementDefinitionPattern::Expression(read_boxed::<Expression>(r)?))
                 })?,
                 "patternParameterDefinition" => f_pattern.value(r, "patternParameterDefinition", key_pos, |r| {
-                    Ok(ElementDefinitionPattern::ParameterDefinition(Box::new(
-                        ParameterDefinition::from_json(r)?,
-                    )))
+                    Ok(ElementDefinitionPattern::ParameterDefinition(read_boxed::<
+                        ParameterDefinition,
+                    >(r)?))
                 })?,
                 "patternRelatedArtifact" => f_pattern.value(r, "patternRelatedArtifact", key_pos, |r| {
-                    Ok(ElementDefinitionPattern::RelatedArtifact(Box::new(
-                        RelatedArtifact::from_json(r)?,
-                    )))
+                    Ok(ElementDefinitionPattern::RelatedArtifact(
+                        read_boxed::<RelatedArtifact>(r)?,
+                    ))
                 })?,
                 "patternTriggerDefinition" => f_pattern.value(r, "patternTriggerDefinition", key_pos, |r| {
-                    Ok(ElementDefinitionPattern::TriggerDefinition(Box::new(
-                        TriggerDefinition::from_json(r)?,
-                    )))
+                    Ok(ElementDefinitionPattern::TriggerDefinition(read_boxed::<
+                        TriggerDefinition,
+                    >(r)?))
                 })?,
                 "patternUsageContext" => f_pattern.value(r, "patternUsageContext", key_pos, |r| {
-                    Ok(ElementDefinitionPattern::UsageContext(Box::new(
-                        UsageContext::from_json(r)?,
-                    )))
+                    Ok(ElementDefinitionPattern::UsageContext(read_boxed::<UsageContext>(r)?))
                 })?,
                 "patternDosage" => f_pattern.value(r, "patternDosage", key_pos, |r| {
-                    Ok(ElementDefinitionPattern::Dosage(Box::new(Dosage::from_json(r)?)))
+                    Ok(ElementDefinitionPattern::Dosage(read_boxed::<Dosage>(r)?))
                 })?,
                 "patternMeta" => f_pattern.value(r, "patternMeta", key_pos, |r| {
-                    Ok(ElementDefinitionPattern::Meta(Box::new(Meta::from_json(r)?)))
+                    Ok(ElementDefinitionPattern::Meta(read_boxed::<Meta>(r)?))
                 })?,
                 "example" => read_vec(r, &mut f_example, "example", key_pos)?,
                 "minValueDate" => f_min_value.value(r, "minValueDate", key_pos, |r| {
@@ -4076,7 +4034,7 @@ impl FromJson for ElementDefinition {
                 })?,
                 "_minValueUnsignedInt" => f_min_value.element(r, "minValueUnsignedInt", key_pos)?,
                 "minValueQuantity" => f_min_value.value(r, "minValueQuantity", key_pos, |r| {
-                    Ok(ElementDefinitionMinValue::Quantity(Box::new(Quantity::from_json(r)?)))
+                    Ok(ElementDefinitionMinValue::Quantity(read_boxed::<Quantity>(r)?))
                 })?,
                 "maxValueDate" => f_max_value.value(r, "maxValueDate", key_pos, |r| {
                     Ok(ElementDefinitionMaxValue::Date(Primitive::new(
@@ -4127,7 +4085,7 @@ impl FromJson for ElementDefinition {
                 })?,
                 "_maxValueUnsignedInt" => f_max_value.element(r, "maxValueUnsignedInt", key_pos)?,
                 "maxValueQuantity" => f_max_value.value(r, "maxValueQuantity", key_pos, |r| {
-                    Ok(ElementDefinitionMaxValue::Quantity(Box::new(Quantity::from_json(r)?)))
+                    Ok(ElementDefinitionMaxValue::Quantity(read_boxed::<Quantity>(r)?))
                 })?,
                 "maxLength" => f_max_length.value(r, "maxLength", key_pos, Fmt::Integer)?,
                 "_maxLength" => f_max_length.element(r, "maxLength", key_pos)?,
@@ -5208,137 +5166,121 @@ impl FromJson for ElementDefinitionExample {
                 })?,
                 "_valueUuid" => f_value.element(r, "valueUuid", key_pos)?,
                 "valueAddress" => f_value.value(r, "valueAddress", key_pos, |r| {
-                    Ok(ElementDefinitionExampleValue::Address(Box::new(Address::from_json(r)?)))
+                    Ok(ElementDefinitionExampleValue::Address(read_boxed::<Address>(r)?))
                 })?,
                 "valueAge" => f_value.value(r, "valueAge", key_pos, |r| {
-                    Ok(ElementDefinitionExampleValue::Age(Box::new(Age::from_json(r)?)))
+                    Ok(ElementDefinitionExampleValue::Age(read_boxed::<Age>(r)?))
                 })?,
                 "valueAnnotation" => f_value.value(r, "valueAnnotation", key_pos, |r| {
-                    Ok(ElementDefinitionExampleValue::Annotation(Box::new(
-                        Annotation::from_json(r)?,
-                    )))
+                    Ok(ElementDefinitionExampleValue::Annotation(read_boxed::<Annotation>(r)?))
                 })?,
                 "valueAttachment" => f_value.value(r, "valueAttachment", key_pos, |r| {
-                    Ok(ElementDefinitionExampleValue::Attachment(Box::new(
-                        Attachment::from_json(r)?,
-                    )))
+                    Ok(ElementDefinitionExampleValue::Attachment(read_boxed::<Attachment>(r)?))
                 })?,
                 "valueCodeableConcept" => f_value.value(r, "valueCodeableConcept", key_pos, |r| {
-                    Ok(ElementDefinitionExampleValue::CodeableConcept(Box::new(
-                        CodeableConcept::from_json(r)?,
-                    )))
+                    Ok(ElementDefinitionExampleValue::CodeableConcept(read_boxed::<
+                        CodeableConcept,
+                    >(r)?))
                 })?,
                 "valueCoding" => f_value.value(r, "valueCoding", key_pos, |r| {
-                    Ok(ElementDefinitionExampleValue::Coding(Box::new(Coding::from_json(r)?)))
+                    Ok(ElementDefinitionExampleValue::Coding(read_boxed::<Coding>(r)?))
                 })?,
                 "valueContactPoint" => f_value.value(r, "valueContactPoint", key_pos, |r| {
-                    Ok(ElementDefinitionExampleValue::ContactPoint(Box::new(
-                        ContactPoint::from_json(r)?,
-                    )))
+                    Ok(ElementDefinitionExampleValue::ContactPoint(read_boxed::<ContactPoint>(
+                        r,
+                    )?))
                 })?,
                 "valueCount" => f_value.value(r, "valueCount", key_pos, |r| {
-                    Ok(ElementDefinitionExampleValue::Count(Box::new(Count::from_json(r)?)))
+                    Ok(ElementDefinitionExampleValue::Count(read_boxed::<Count>(r)?))
                 })?,
                 "valueDistance" => f_value.value(r, "valueDistance", key_pos, |r| {
-                    Ok(ElementDefinitionExampleValue::Distance(Box::new(Distance::from_json(
-                        r,
-                    )?)))
+                    Ok(ElementDefinitionExampleValue::Distance(read_boxed::<Distance>(r)?))
                 })?,
                 "valueDuration" => f_value.value(r, "valueDuration", key_pos, |r| {
-                    Ok(ElementDefinitionExampleValue::Duration(Box::new(Duration::from_json(
-                        r,
-                    )?)))
+                    Ok(ElementDefinitionExampleValue::Duration(read_boxed::<Duration>(r)?))
                 })?,
                 "valueHumanName" => f_value.value(r, "valueHumanName", key_pos, |r| {
-                    Ok(ElementDefinitionExampleValue::HumanName(Box::new(
-                        HumanName::from_json(r)?,
-                    )))
+                    Ok(ElementDefinitionExampleValue::HumanName(read_boxed::<HumanName>(r)?))
                 })?,
                 "valueIdentifier" => f_value.value(r, "valueIdentifier", key_pos, |r| {
-                    Ok(ElementDefinitionExampleValue::Identifier(Box::new(
-                        Identifier::from_json(r)?,
-                    )))
+                    Ok(ElementDefinitionExampleValue::Identifier(read_boxed::<Identifier>(r)?))
                 })?,
                 "valueMoney" => f_value.value(r, "valueMoney", key_pos, |r| {
-                    Ok(ElementDefinitionExampleValue::Money(Box::new(Money::from_json(r)?)))
+                    Ok(ElementDefinitionExampleValue::Money(read_boxed::<Money>(r)?))
                 })?,
                 "valuePeriod" => f_value.value(r, "valuePeriod", key_pos, |r| {
-                    Ok(ElementDefinitionExampleValue::Period(Box::new(Period::from_json(r)?)))
+                    Ok(ElementDefinitionExampleValue::Period(read_boxed::<Period>(r)?))
                 })?,
                 "valueQuantity" => f_value.value(r, "valueQuantity", key_pos, |r| {
-                    Ok(ElementDefinitionExampleValue::Quantity(Box::new(Quantity::from_json(
-                        r,
-                    )?)))
+                    Ok(ElementDefinitionExampleValue::Quantity(read_boxed::<Quantity>(r)?))
                 })?,
                 "valueRange" => f_value.value(r, "valueRange", key_pos, |r| {
-                    Ok(ElementDefinitionExampleValue::Range(Box::new(Range::from_json(r)?)))
+                    Ok(ElementDefinitionExampleValue::Range(read_boxed::<Range>(r)?))
                 })?,
                 "valueRatio" => f_value.value(r, "valueRatio", key_pos, |r| {
-                    Ok(ElementDefinitionExampleValue::Ratio(Box::new(Ratio::from_json(r)?)))
+                    Ok(ElementDefinitionExampleValue::Ratio(read_boxed::<Ratio>(r)?))
                 })?,
                 "valueReference" => f_value.value(r, "valueReference", key_pos, |r| {
-                    Ok(ElementDefinitionExampleValue::Reference(Box::new(
-                        Reference::from_json(r)?,
-                    )))
+                    Ok(ElementDefinitionExampleValue::Reference(read_boxed::<Reference>(r)?))
                 })?,
                 "valueSampledData" => f_value.value(r, "valueSampledData", key_pos, |r| {
-                    Ok(ElementDefinitionExampleValue::SampledData(Box::new(
-                        SampledData::from_json(r)?,
-                    )))
+                    Ok(ElementDefinitionExampleValue::SampledData(read_boxed::<SampledData>(
+                        r,
+                    )?))
                 })?,
                 "valueSignature" => f_value.value(r, "valueSignature", key_pos, |r| {
-                    Ok(ElementDefinitionExampleValue::Signature(Box::new(
-                        Signature::from_json(r)?,
-                    )))
+                    Ok(ElementDefinitionExampleValue::Signature(read_boxed::<Signature>(r)?))
                 })?,
                 "valueTiming" => f_value.value(r, "valueTiming", key_pos, |r| {
-                    Ok(ElementDefinitionExampleValue::Timing(Box::new(Timing::from_json(r)?)))
+                    Ok(ElementDefinitionExampleValue::Timing(read_boxed::<Timing>(r)?))
                 })?,
                 "valueContactDetail" => f_value.value(r, "valueContactDetail", key_pos, |r| {
-                    Ok(ElementDefinitionExampleValue::ContactDetail(Box::new(
-                        ContactDetail::from_json(r)?,
-                    )))
+                    Ok(ElementDefinitionExampleValue::ContactDetail(
+                        read_boxed::<ContactDetail>(r)?,
+                    ))
                 })?,
                 "valueContributor" => f_value.value(r, "valueContributor", key_pos, |r| {
-                    Ok(ElementDefinitionExampleValue::Contributor(Box::new(
-                        Contributor::from_json(r)?,
-                    )))
+                    Ok(ElementDefinitionExampleValue::Contributor(read_boxed::<Contributor>(
+                        r,
+                    )?))
                 })?,
                 "valueDataRequirement" => f_value.value(r, "valueDataRequirement", key_pos, |r| {
-                    Ok(ElementDefinitionExampleValue::DataRequirement(Box::new(
-                        DataRequirement::from_json(r)?,
-                    )))
+                    Ok(ElementDefinitionExampleValue::DataRequirement(read_boxed::<
+                        DataRequirement,
+                    >(r)?))
                 })?,
                 "valueExpression" => f_value.value(r, "valueExpression", key_pos, |r| {
-                    Ok(ElementDefinitionExampleValue::Expression(Box::new(
-                        Expression::from_json(r)?,
-                    )))
+                    Ok(ElementDefinitionExampleValue::Expression(read_boxed::<Expression>(r)?))
                 })?,
                 "valueParameterDefinition" => f_value.value(r, "valueParameterDefinition", key_pos, |r| {
-                    Ok(ElementDefinitionExampleValue::ParameterDefinition(Box::new(
-                        ParameterDefinition::from_json(r)?,
-                    )))
+                    Ok(ElementDefinitionExampleValue::ParameterDefinition(read_boxed::<
+                        ParameterDefinition,
+                    >(
+                        r
+                    )?))
                 })?,
                 "valueRelatedArtifact" => f_value.value(r, "valueRelatedArtifact", key_pos, |r| {
-                    Ok(ElementDefinitionExampleValue::RelatedArtifact(Box::new(
-                        RelatedArtifact::from_json(r)?,
-                    )))
+                    Ok(ElementDefinitionExampleValue::RelatedArtifact(read_boxed::<
+                        RelatedArtifact,
+                    >(r)?))
                 })?,
                 "valueTriggerDefinition" => f_value.value(r, "valueTriggerDefinition", key_pos, |r| {
-                    Ok(ElementDefinitionExampleValue::TriggerDefinition(Box::new(
-                        TriggerDefinition::from_json(r)?,
-                    )))
+                    Ok(ElementDefinitionExampleValue::TriggerDefinition(read_boxed::<
+                        TriggerDefinition,
+                    >(
+                        r
+                    )?))
                 })?,
                 "valueUsageContext" => f_value.value(r, "valueUsageContext", key_pos, |r| {
-                    Ok(ElementDefinitionExampleValue::UsageContext(Box::new(
-                        UsageContext::from_json(r)?,
-                    )))
+                    Ok(ElementDefinitionExampleValue::UsageContext(read_boxed::<UsageContext>(
+                        r,
+                    )?))
                 })?,
                 "valueDosage" => f_value.value(r, "valueDosage", key_pos, |r| {
-                    Ok(ElementDefinitionExampleValue::Dosage(Box::new(Dosage::from_json(r)?)))
+                    Ok(ElementDefinitionExampleValue::Dosage(read_boxed::<Dosage>(r)?))
                 })?,
                 "valueMeta" => f_value.value(r, "valueMeta", key_pos, |r| {
-                    Ok(ElementDefinitionExampleValue::Meta(Box::new(Meta::from_json(r)?)))
+                    Ok(ElementDefinitionExampleValue::Meta(read_boxed::<Meta>(r)?))
                 })?,
                 _ => return Ok(false),
             }
@@ -6356,107 +6298,99 @@ impl FromJson for Extension {
                 })?,
                 "_valueUuid" => f_value.element(r, "valueUuid", key_pos)?,
                 "valueAddress" => f_value.value(r, "valueAddress", key_pos, |r| {
-                    Ok(ExtensionValue::Address(Box::new(Address::from_json(r)?)))
+                    Ok(ExtensionValue::Address(read_boxed::<Address>(r)?))
                 })?,
                 "valueAge" => f_value.value(r, "valueAge", key_pos, |r| {
-                    Ok(ExtensionValue::Age(Box::new(Age::from_json(r)?)))
+                    Ok(ExtensionValue::Age(read_boxed::<Age>(r)?))
                 })?,
                 "valueAnnotation" => f_value.value(r, "valueAnnotation", key_pos, |r| {
-                    Ok(ExtensionValue::Annotation(Box::new(Annotation::from_json(r)?)))
+                    Ok(ExtensionValue::Annotation(read_boxed::<Annotation>(r)?))
                 })?,
                 "valueAttachment" => f_value.value(r, "valueAttachment", key_pos, |r| {
-                    Ok(ExtensionValue::Attachment(Box::new(Attachment::from_json(r)?)))
+                    Ok(ExtensionValue::Attachment(read_boxed::<Attachment>(r)?))
                 })?,
                 "valueCodeableConcept" => f_value.value(r, "valueCodeableConcept", key_pos, |r| {
-                    Ok(ExtensionValue::CodeableConcept(Box::new(CodeableConcept::from_json(
-                        r,
-                    )?)))
+                    Ok(ExtensionValue::CodeableConcept(read_boxed::<CodeableConcept>(r)?))
                 })?,
                 "valueCoding" => f_value.value(r, "valueCoding", key_pos, |r| {
-                    Ok(ExtensionValue::Coding(Box::new(Coding::from_json(r)?)))
+                    Ok(ExtensionValue::Coding(read_boxed::<Coding>(r)?))
                 })?,
                 "valueContactPoint" => f_value.value(r, "valueContactPoint", key_pos, |r| {
-                    Ok(ExtensionValue::ContactPoint(Box::new(ContactPoint::from_json(r)?)))
+                    Ok(ExtensionValue::ContactPoint(read_boxed::<ContactPoint>(r)?))
                 })?,
                 "valueCount" => f_value.value(r, "valueCount", key_pos, |r| {
-                    Ok(ExtensionValue::Count(Box::new(Count::from_json(r)?)))
+                    Ok(ExtensionValue::Count(read_boxed::<Count>(r)?))
                 })?,
                 "valueDistance" => f_value.value(r, "valueDistance", key_pos, |r| {
-                    Ok(ExtensionValue::Distance(Box::new(Distance::from_json(r)?)))
+                    Ok(ExtensionValue::Distance(read_boxed::<Distance>(r)?))
                 })?,
                 "valueDuration" => f_value.value(r, "valueDuration", key_pos, |r| {
-                    Ok(ExtensionValue::Duration(Box::new(Duration::from_json(r)?)))
+                    Ok(ExtensionValue::Duration(read_boxed::<Duration>(r)?))
                 })?,
                 "valueHumanName" => f_value.value(r, "valueHumanName", key_pos, |r| {
-                    Ok(ExtensionValue::HumanName(Box::new(HumanName::from_json(r)?)))
+                    Ok(ExtensionValue::HumanName(read_boxed::<HumanName>(r)?))
                 })?,
                 "valueIdentifier" => f_value.value(r, "valueIdentifier", key_pos, |r| {
-                    Ok(ExtensionValue::Identifier(Box::new(Identifier::from_json(r)?)))
+                    Ok(ExtensionValue::Identifier(read_boxed::<Identifier>(r)?))
                 })?,
                 "valueMoney" => f_value.value(r, "valueMoney", key_pos, |r| {
-                    Ok(ExtensionValue::Money(Box::new(Money::from_json(r)?)))
+                    Ok(ExtensionValue::Money(read_boxed::<Money>(r)?))
                 })?,
                 "valuePeriod" => f_value.value(r, "valuePeriod", key_pos, |r| {
-                    Ok(ExtensionValue::Period(Box::new(Period::from_json(r)?)))
+                    Ok(ExtensionValue::Period(read_boxed::<Period>(r)?))
                 })?,
                 "valueQuantity" => f_value.value(r, "valueQuantity", key_pos, |r| {
-                    Ok(ExtensionValue::Quantity(Box::new(Quantity::from_json(r)?)))
+                    Ok(ExtensionValue::Quantity(read_boxed::<Quantity>(r)?))
                 })?,
                 "valueRange" => f_value.value(r, "valueRange", key_pos, |r| {
-                    Ok(ExtensionValue::Range(Box::new(Range::from_json(r)?)))
+                    Ok(ExtensionValue::Range(read_boxed::<Range>(r)?))
                 })?,
                 "valueRatio" => f_value.value(r, "valueRatio", key_pos, |r| {
-                    Ok(ExtensionValue::Ratio(Box::new(Ratio::from_json(r)?)))
+                    Ok(ExtensionValue::Ratio(read_boxed::<Ratio>(r)?))
                 })?,
                 "valueReference" => f_value.value(r, "valueReference", key_pos, |r| {
-                    Ok(ExtensionValue::Reference(Box::new(Reference::from_json(r)?)))
+                    Ok(ExtensionValue::Reference(read_boxed::<Reference>(r)?))
                 })?,
                 "valueSampledData" => f_value.value(r, "valueSampledData", key_pos, |r| {
-                    Ok(ExtensionValue::SampledData(Box::new(SampledData::from_json(r)?)))
+                    Ok(ExtensionValue::SampledData(read_boxed::<SampledData>(r)?))
                 })?,
                 "valueSignature" => f_value.value(r, "valueSignature", key_pos, |r| {
-                    Ok(ExtensionValue::Signature(Box::new(Signature::from_json(r)?)))
+                    Ok(ExtensionValue::Signature(read_boxed::<Signature>(r)?))
                 })?,
                 "valueTiming" => f_value.value(r, "valueTiming", key_pos, |r| {
-                    Ok(ExtensionValue::Timing(Box::new(Timing::from_json(r)?)))
+                    Ok(ExtensionValue::Timing(read_boxed::<Timing>(r)?))
                 })?,
                 "valueContactDetail" => f_value.value(r, "valueContactDetail", key_pos, |r| {
-                    Ok(ExtensionValue::ContactDetail(Box::new(ContactDetail::from_json(r)?)))
+                    Ok(ExtensionValue::ContactDetail(read_boxed::<ContactDetail>(r)?))
                 })?,
                 "valueContributor" => f_value.value(r, "valueContributor", key_pos, |r| {
-                    Ok(ExtensionValue::Contributor(Box::new(Contributor::from_json(r)?)))
+                    Ok(ExtensionValue::Contributor(read_boxed::<Contributor>(r)?))
                 })?,
                 "valueDataRequirement" => f_value.value(r, "valueDataRequirement", key_pos, |r| {
-                    Ok(ExtensionValue::DataRequirement(Box::new(DataRequirement::from_json(
-                        r,
-                    )?)))
+                    Ok(ExtensionValue::DataRequirement(read_boxed::<DataRequirement>(r)?))
                 })?,
                 "valueExpression" => f_value.value(r, "valueExpression", key_pos, |r| {
-                    Ok(ExtensionValue::Expression(Box::new(Expression::from_json(r)?)))
+                    Ok(ExtensionValue::Expression(read_boxed::<Expression>(r)?))
                 })?,
                 "valueParameterDefinition" => f_value.value(r, "valueParameterDefinition", key_pos, |r| {
-                    Ok(ExtensionValue::ParameterDefinition(Box::new(
-                        ParameterDefinition::from_json(r)?,
-                    )))
+                    Ok(ExtensionValue::ParameterDefinition(read_boxed::<ParameterDefinition>(
+                        r,
+                    )?))
                 })?,
                 "valueRelatedArtifact" => f_value.value(r, "valueRelatedArtifact", key_pos, |r| {
-                    Ok(ExtensionValue::RelatedArtifact(Box::new(RelatedArtifact::from_json(
-                        r,
-                    )?)))
+                    Ok(ExtensionValue::RelatedArtifact(read_boxed::<RelatedArtifact>(r)?))
                 })?,
                 "valueTriggerDefinition" => f_value.value(r, "valueTriggerDefinition", key_pos, |r| {
-                    Ok(ExtensionValue::TriggerDefinition(Box::new(
-                        TriggerDefinition::from_json(r)?,
-                    )))
+                    Ok(ExtensionValue::TriggerDefinition(read_boxed::<TriggerDefinition>(r)?))
                 })?,
                 "valueUsageContext" => f_value.value(r, "valueUsageContext", key_pos, |r| {
-                    Ok(ExtensionValue::UsageContext(Box::new(UsageContext::from_json(r)?)))
+                    Ok(ExtensionValue::UsageContext(read_boxed::<UsageContext>(r)?))
                 })?,
                 "valueDosage" => f_value.value(r, "valueDosage", key_pos, |r| {
-                    Ok(ExtensionValue::Dosage(Box::new(Dosage::from_json(r)?)))
+                    Ok(ExtensionValue::Dosage(read_boxed::<Dosage>(r)?))
                 })?,
                 "valueMeta" => f_value.value(r, "valueMeta", key_pos, |r| {
-                    Ok(ExtensionValue::Meta(Box::new(Meta::from_json(r)?)))
+                    Ok(ExtensionValue::Meta(read_boxed::<Meta>(r)?))
                 })?,
                 _ => return Ok(false),
             }
@@ -7329,10 +7263,10 @@ impl FromJson for Population {
                 "extension" => read_vec(r, &mut f_extension, "extension", key_pos)?,
                 "modifierExtension" => read_vec(r, &mut f_modifier_extension, "modifierExtension", key_pos)?,
                 "ageRange" => f_age.value(r, "ageRange", key_pos, |r| {
-                    Ok(PopulationAge::Range(Box::new(Range::from_json(r)?)))
+                    Ok(PopulationAge::Range(read_boxed::<Range>(r)?))
                 })?,
                 "ageCodeableConcept" => f_age.value(r, "ageCodeableConcept", key_pos, |r| {
-                    Ok(PopulationAge::CodeableConcept(Box::new(CodeableConcept::from_json(r)?)))
+                    Ok(PopulationAge::CodeableConcept(read_boxed::<CodeableConcept>(r)?))
                 })?,
                 "gender" => read_single(r, &mut f_gender, "gender", key_pos)?,
                 "race" => read_single(r, &mut f_race, "race", key_pos)?,
@@ -8397,10 +8331,10 @@ impl FromJson for SubstanceAmount {
                 "extension" => read_vec(r, &mut f_extension, "extension", key_pos)?,
                 "modifierExtension" => read_vec(r, &mut f_modifier_extension, "modifierExtension", key_pos)?,
                 "amountQuantity" => f_amount.value(r, "amountQuantity", key_pos, |r| {
-                    Ok(SubstanceAmountAmount::Quantity(Box::new(Quantity::from_json(r)?)))
+                    Ok(SubstanceAmountAmount::Quantity(read_boxed::<Quantity>(r)?))
                 })?,
                 "amountRange" => f_amount.value(r, "amountRange", key_pos, |r| {
-                    Ok(SubstanceAmountAmount::Range(Box::new(Range::from_json(r)?)))
+                    Ok(SubstanceAmountAmount::Range(read_boxed::<Range>(r)?))
                 })?,
                 "amountString" => f_amount.value(r, "amountString", key_pos, |r| {
                     Ok(SubstanceAmountAmount::String(Primitive::new(
@@ -8706,13 +8640,13 @@ impl FromJson for TimingRepeat {
                 "id" => read_plain(r, &mut f_id, "id", key_pos)?,
                 "extension" => read_vec(r, &mut f_extension, "extension", key_pos)?,
                 "boundsDuration" => f_bounds.value(r, "boundsDuration", key_pos, |r| {
-                    Ok(TimingRepeatBounds::Duration(Box::new(Duration::from_json(r)?)))
+                    Ok(TimingRepeatBounds::Duration(read_boxed::<Duration>(r)?))
                 })?,
                 "boundsRange" => f_bounds.value(r, "boundsRange", key_pos, |r| {
-                    Ok(TimingRepeatBounds::Range(Box::new(Range::from_json(r)?)))
+                    Ok(TimingRepeatBounds::Range(read_boxed::<Range>(r)?))
                 })?,
                 "boundsPeriod" => f_bounds.value(r, "boundsPeriod", key_pos, |r| {
-                    Ok(TimingRepeatBounds::Period(Box::new(Period::from_json(r)?)))
+                    Ok(TimingRepeatBounds::Period(read_boxed::<Period>(r)?))
                 })?,
                 "count" => f_count.value(r, "count", key_pos, Fmt::PositiveInt)?,
                 "_count" => f_count.element(r, "count", key_pos)?,
@@ -8932,10 +8866,10 @@ impl FromJson for TriggerDefinition {
                 "name" => f_name.value(r, "name", key_pos, Fmt::Str(StrFormat::String))?,
                 "_name" => f_name.element(r, "name", key_pos)?,
                 "timingTiming" => f_timing.value(r, "timingTiming", key_pos, |r| {
-                    Ok(TriggerDefinitionTiming::Timing(Box::new(Timing::from_json(r)?)))
+                    Ok(TriggerDefinitionTiming::Timing(read_boxed::<Timing>(r)?))
                 })?,
                 "timingReference" => f_timing.value(r, "timingReference", key_pos, |r| {
-                    Ok(TriggerDefinitionTiming::Reference(Box::new(Reference::from_json(r)?)))
+                    Ok(TriggerDefinitionTiming::Reference(read_boxed::<Reference>(r)?))
                 })?,
                 "timingDate" => f_timing.value(r, "timingDate", key_pos, |r| {
                     Ok(TriggerDefinitionTiming::Date(Primitive::new(
@@ -9078,18 +9012,16 @@ impl FromJson for UsageContext {
                 "extension" => read_vec(r, &mut f_extension, "extension", key_pos)?,
                 "code" => read_single(r, &mut f_code, "code", key_pos)?,
                 "valueCodeableConcept" => f_value.value(r, "valueCodeableConcept", key_pos, |r| {
-                    Ok(UsageContextValue::CodeableConcept(Box::new(
-                        CodeableConcept::from_json(r)?,
-                    )))
+                    Ok(UsageContextValue::CodeableConcept(read_boxed::<CodeableConcept>(r)?))
                 })?,
                 "valueQuantity" => f_value.value(r, "valueQuantity", key_pos, |r| {
-                    Ok(UsageContextValue::Quantity(Box::new(Quantity::from_json(r)?)))
+                    Ok(UsageContextValue::Quantity(read_boxed::<Quantity>(r)?))
                 })?,
                 "valueRange" => f_value.value(r, "valueRange", key_pos, |r| {
-                    Ok(UsageContextValue::Range(Box::new(Range::from_json(r)?)))
+                    Ok(UsageContextValue::Range(read_boxed::<Range>(r)?))
                 })?,
                 "valueReference" => f_value.value(r, "valueReference", key_pos, |r| {
-                    Ok(UsageContextValue::Reference(Box::new(Reference::from_json(r)?)))
+                    Ok(UsageContextValue::Reference(read_boxed::<Reference>(r)?))
                 })?,
                 _ => return Ok(false),
             }

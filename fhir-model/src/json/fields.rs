@@ -39,6 +39,14 @@ impl<T: ToJson> ToJson for Box<T> {
     }
 }
 
+/// Reads a value straight into a box. Keeping the (possibly large) value out of the caller's
+/// frame keeps the frames of the big generated dispatchers small, which matters for deep
+/// documents in debug builds.
+#[inline(never)]
+pub fn read_boxed<T: FromJson>(r: &mut JsonReader<'_>) -> Result<Box<T>, Error> {
+    T::from_json(r).map(Box::new)
+}
+
 /// The lexical rule for a primitive value, chosen by the element's FHIR type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Fmt {

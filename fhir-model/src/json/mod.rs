@@ -24,9 +24,9 @@ mod writer;
 
 pub use error::{Error, ErrorKind, Warning};
 pub use fields::{
-    check_resource_type_seen, read_plain, read_resource_type, read_single, read_vec, required, required_or_default,
-    required_vec, write_choice, write_opt, write_opt_prim, write_plain, write_prim, write_single, write_vec,
-    write_vec_prim, Choice, ChoiceSlot, Fmt, FromJson, PrimSlot, PrimVecSlot, PrimitiveValue, ToJson,
+    check_resource_type_seen, read_boxed, read_plain, read_resource_type, read_single, read_vec, required,
+    required_or_default, required_vec, write_choice, write_opt, write_opt_prim, write_plain, write_prim, write_single,
+    write_vec, write_vec_prim, Choice, ChoiceSlot, Fmt, FromJson, PrimSlot, PrimVecSlot, PrimitiveValue, ToJson,
 };
 pub use reader::JsonReader;
 pub use value::JsonValue;

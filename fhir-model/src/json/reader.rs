@@ -11,6 +11,11 @@ use super::error::{Error, ErrorKind, Warning};
 use super::value::JsonValue;
 use super::Options;
 
+/// Stack left below which a new segment is allocated before descending.
+const STACK_RED_ZONE: usize = 256 * 1024;
+/// Size of each heap-allocated stack segment.
+const STACK_SEGMENT: usize = 4 * 1024 * 1024;
+
 #[derive(Debug, Clone, Copy)]
 enum Seg {
     Name(&'static str),
@@ -178,7 +183,17 @@ impl<'a> JsonReader<'a> {
     /// does not know: strict mode refuses it, lenient mode warns and skips its value.
     /// Returns the offset of the opening brace.
     #[inline]
-    pub fn read_object<F>(&mut self, mut field: F) -> Result<usize, Error>
+    pub fn read_object<F>(&mut self, field: F) -> Result<usize, Error>
+    where
+        F: FnMut(&mut Self, &str, usize) -> Result<bool, Error>,
+    {
+        // Nesting is bounded by `max_depth`, but a generated reader's frames can be large
+        // (notably in debug builds), so the stack is grown on the heap when it runs low rather
+        // than overflowing on a deep but permitted document.
+        stacker::maybe_grow(STACK_RED_ZONE, STACK_SEGMENT, || self.read_object_inner(field))
+    }
+
+    fn read_object_inner<F>(&mut self, mut field: F) -> Result<usize, Error>
     where
         F: FnMut(&mut Self, &str, usize) -> Result<bool, Error>,
     {
@@ -425,6 +440,10 @@ impl<'a> JsonReader<'a> {
 
     /// Skips any value, checking its syntax and depth.
     pub fn skip_value(&mut self) -> Result<(), Error> {
+        stacker::maybe_grow(STACK_RED_ZONE, STACK_SEGMENT, || self.skip_value_inner())
+    }
+
+    fn skip_value_inner(&mut self) -> Result<(), Error> {
         match self.peek() {
             Some(b'{') => {
                 self.pos += 1;
@@ -538,6 +557,10 @@ impl<'a> JsonReader<'a> {
     /// Reads any JSON value losslessly (numbers keep their text; key order is kept). Duplicate
     /// keys and empty objects, arrays and strings are refused as everywhere in FHIR JSON.
     pub fn read_value(&mut self) -> Result<JsonValue, Error> {
+        stacker::maybe_grow(STACK_RED_ZONE, STACK_SEGMENT, || self.read_value_inner())
+    }
+
+    fn read_value_inner(&mut self) -> Result<JsonValue, Error> {
         match self.peek() {
             Some(b'{') => {
                 let mut fields: Vec<(String, JsonValue)> = Vec::new();

@@ -136,7 +136,7 @@ fn choice_read_closure(enum_name: &str, v: &ChoiceVariant) -> String {
             "|r| Ok({enum_name}::{}(Primitive::new(<{} as PrimitiveValue>::read(r, {})?)))",
             v.name, p.rust, p.fmt
         ),
-        Variant::Complex(t) => format!("|r| Ok({enum_name}::{}(Box::new({t}::from_json(r)?)))", v.name),
+        Variant::Complex(t) => format!("|r| Ok({enum_name}::{}(read_boxed::<{t}>(r)?))", v.name),
         Variant::Resource => format!("|r| Ok({enum_name}::{}(Resource::from_json(r)?))", v.name),
     }
 }
@@ -518,7 +518,7 @@ fn emit_resource_enum(model: &Model) -> String {
     out.push_str("/// The static name of a resource type known to R4.\npub(crate) fn static_type_name(name: &str) -> Option<&'static str> {\n    R4_RESOURCE_TYPES.binary_search(&name).ok().map(|i| R4_RESOURCE_TYPES[i])\n}\n\n");
     out.push_str("fn read_typed(r: &mut JsonReader<'_>, name: &str, at: usize) -> Result<Resource, Error> {\n    Ok(match name {\n");
     for r in &model.modelled {
-        let _ = writeln!(out, "        {r:?} => Resource::{r}(Box::new({r}::from_json(r)?)),");
+        let _ = writeln!(out, "        {r:?} => Resource::{r}(read_boxed(r)?),");
     }
     out.push_str("        _ => read_unknown_resource(r, name, at)?,\n    })\n}\n\n");
     out.push_str("impl FromJson for Resource {\n    fn from_json(r: &mut JsonReader<'_>) -> Result<Self, Error> {\n        let (name, at) = r.find_resource_type()?;\n        read_typed(r, &name, at)\n    }\n}\n\n");

@@ -137,3 +137,18 @@ pub fn run(check: bool) -> Result<(), String> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    /// The committed generated code must be what the generator produces from the definitions.
+    #[test]
+    fn generated_code_is_fresh() {
+        if crate::shared::shared_dir().is_none() {
+            eprintln!("notice: FHIR_SHARED not found; skipping the generated-code freshness check");
+            return;
+        }
+        if let Err(e) = super::run(true) {
+            panic!("{e}");
+        }
+    }
+}

@@ -853,7 +853,7 @@ impl FromJson for ClaimSupportingInfo {
                 })?,
                 "_timingDate" => f_timing.element(r, "timingDate", key_pos)?,
                 "timingPeriod" => f_timing.value(r, "timingPeriod", key_pos, |r| {
-                    Ok(ClaimSupportingInfoTiming::Period(Box::new(Period::from_json(r)?)))
+                    Ok(ClaimSupportingInfoTiming::Period(read_boxed::<Period>(r)?))
                 })?,
                 "valueBoolean" => f_value.value(r, "valueBoolean", key_pos, |r| {
                     Ok(ClaimSupportingInfoValue::Boolean(Primitive::new(
@@ -868,15 +868,13 @@ impl FromJson for ClaimSupportingInfo {
                 })?,
                 "_valueString" => f_value.element(r, "valueString", key_pos)?,
                 "valueQuantity" => f_value.value(r, "valueQuantity", key_pos, |r| {
-                    Ok(ClaimSupportingInfoValue::Quantity(Box::new(Quantity::from_json(r)?)))
+                    Ok(ClaimSupportingInfoValue::Quantity(read_boxed::<Quantity>(r)?))
                 })?,
                 "valueAttachment" => f_value.value(r, "valueAttachment", key_pos, |r| {
-                    Ok(ClaimSupportingInfoValue::Attachment(Box::new(Attachment::from_json(
-                        r,
-                    )?)))
+                    Ok(ClaimSupportingInfoValue::Attachment(read_boxed::<Attachment>(r)?))
                 })?,
                 "valueReference" => f_value.value(r, "valueReference", key_pos, |r| {
-                    Ok(ClaimSupportingInfoValue::Reference(Box::new(Reference::from_json(r)?)))
+                    Ok(ClaimSupportingInfoValue::Reference(read_boxed::<Reference>(r)?))
                 })?,
                 "reason" => read_single(r, &mut f_reason, "reason", key_pos)?,
                 _ => return Ok(false),
@@ -1024,12 +1022,12 @@ impl FromJson for ClaimDiagnosis {
                 "sequence" => f_sequence.value(r, "sequence", key_pos, Fmt::PositiveInt)?,
                 "_sequence" => f_sequence.element(r, "sequence", key_pos)?,
                 "diagnosisCodeableConcept" => f_diagnosis.value(r, "diagnosisCodeableConcept", key_pos, |r| {
-                    Ok(ClaimDiagnosisDiagnosis::CodeableConcept(Box::new(
-                        CodeableConcept::from_json(r)?,
-                    )))
+                    Ok(ClaimDiagnosisDiagnosis::CodeableConcept(read_boxed::<CodeableConcept>(
+                        r,
+                    )?))
                 })?,
                 "diagnosisReference" => f_diagnosis.value(r, "diagnosisReference", key_pos, |r| {
-                    Ok(ClaimDiagnosisDiagnosis::Reference(Box::new(Reference::from_json(r)?)))
+                    Ok(ClaimDiagnosisDiagnosis::Reference(read_boxed::<Reference>(r)?))
                 })?,
                 "type" => read_vec(r, &mut f_type_, "type", key_pos)?,
                 "onAdmission" => read_single(r, &mut f_on_admission, "onAdmission", key_pos)?,
@@ -1177,12 +1175,12 @@ impl FromJson for ClaimProcedure {
                 "date" => f_date.value(r, "date", key_pos, Fmt::Fixed)?,
                 "_date" => f_date.element(r, "date", key_pos)?,
                 "procedureCodeableConcept" => f_procedure.value(r, "procedureCodeableConcept", key_pos, |r| {
-                    Ok(ClaimProcedureProcedure::CodeableConcept(Box::new(
-                        CodeableConcept::from_json(r)?,
-                    )))
+                    Ok(ClaimProcedureProcedure::CodeableConcept(read_boxed::<CodeableConcept>(
+                        r,
+                    )?))
                 })?,
                 "procedureReference" => f_procedure.value(r, "procedureReference", key_pos, |r| {
-                    Ok(ClaimProcedureProcedure::Reference(Box::new(Reference::from_json(r)?)))
+                    Ok(ClaimProcedureProcedure::Reference(read_boxed::<Reference>(r)?))
                 })?,
                 "udi" => read_vec(r, &mut f_udi, "udi", key_pos)?,
                 _ => return Ok(false),
@@ -1455,10 +1453,10 @@ impl FromJson for ClaimAccident {
                 "_date" => f_date.element(r, "date", key_pos)?,
                 "type" => read_single(r, &mut f_type_, "type", key_pos)?,
                 "locationAddress" => f_location.value(r, "locationAddress", key_pos, |r| {
-                    Ok(ClaimAccidentLocation::Address(Box::new(Address::from_json(r)?)))
+                    Ok(ClaimAccidentLocation::Address(read_boxed::<Address>(r)?))
                 })?,
                 "locationReference" => f_location.value(r, "locationReference", key_pos, |r| {
-                    Ok(ClaimAccidentLocation::Reference(Box::new(Reference::from_json(r)?)))
+                    Ok(ClaimAccidentLocation::Reference(read_boxed::<Reference>(r)?))
                 })?,
                 _ => return Ok(false),
             }
@@ -2060,18 +2058,16 @@ impl FromJson for ClaimItem {
                 })?,
                 "_servicedDate" => f_serviced.element(r, "servicedDate", key_pos)?,
                 "servicedPeriod" => f_serviced.value(r, "servicedPeriod", key_pos, |r| {
-                    Ok(ClaimItemServiced::Period(Box::new(Period::from_json(r)?)))
+                    Ok(ClaimItemServiced::Period(read_boxed::<Period>(r)?))
                 })?,
                 "locationCodeableConcept" => f_location.value(r, "locationCodeableConcept", key_pos, |r| {
-                    Ok(ClaimItemLocation::CodeableConcept(Box::new(
-                        CodeableConcept::from_json(r)?,
-                    )))
+                    Ok(ClaimItemLocation::CodeableConcept(read_boxed::<CodeableConcept>(r)?))
                 })?,
                 "locationAddress" => f_location.value(r, "locationAddress", key_pos, |r| {
-                    Ok(ClaimItemLocation::Address(Box::new(Address::from_json(r)?)))
+                    Ok(ClaimItemLocation::Address(read_boxed::<Address>(r)?))
                 })?,
                 "locationReference" => f_location.value(r, "locationReference", key_pos, |r| {
-                    Ok(ClaimItemLocation::Reference(Box::new(Reference::from_json(r)?)))
+                    Ok(ClaimItemLocation::Reference(read_boxed::<Reference>(r)?))
                 })?,
                 "quantity" => read_single(r, &mut f_quantity, "quantity", key_pos)?,
                 "unitPrice" => read_single(r, &mut f_unit_price, "unitPrice", key_pos)?,

@@ -448,14 +448,10 @@ impl FromJson for CommunicationPayload {
                 })?,
                 "_contentString" => f_content.element(r, "contentString", key_pos)?,
                 "contentAttachment" => f_content.value(r, "contentAttachment", key_pos, |r| {
-                    Ok(CommunicationPayloadContent::Attachment(Box::new(
-                        Attachment::from_json(r)?,
-                    )))
+                    Ok(CommunicationPayloadContent::Attachment(read_boxed::<Attachment>(r)?))
                 })?,
                 "contentReference" => f_content.value(r, "contentReference", key_pos, |r| {
-                    Ok(CommunicationPayloadContent::Reference(Box::new(Reference::from_json(
-                        r,
-                    )?)))
+                    Ok(CommunicationPayloadContent::Reference(read_boxed::<Reference>(r)?))
                 })?,
                 _ => return Ok(false),
             }

@@ -236,7 +236,7 @@ impl FromJson for CommunicationRequest {
                 })?,
                 "_occurrenceDateTime" => f_occurrence.element(r, "occurrenceDateTime", key_pos)?,
                 "occurrencePeriod" => f_occurrence.value(r, "occurrencePeriod", key_pos, |r| {
-                    Ok(CommunicationRequestOccurrence::Period(Box::new(Period::from_json(r)?)))
+                    Ok(CommunicationRequestOccurrence::Period(read_boxed::<Period>(r)?))
                 })?,
                 "authoredOn" => f_authored_on.value(r, "authoredOn", key_pos, Fmt::Fixed)?,
                 "_authoredOn" => f_authored_on.element(r, "authoredOn", key_pos)?,
@@ -481,14 +481,14 @@ impl FromJson for CommunicationRequestPayload {
                 })?,
                 "_contentString" => f_content.element(r, "contentString", key_pos)?,
                 "contentAttachment" => f_content.value(r, "contentAttachment", key_pos, |r| {
-                    Ok(CommunicationRequestPayloadContent::Attachment(Box::new(
-                        Attachment::from_json(r)?,
-                    )))
+                    Ok(CommunicationRequestPayloadContent::Attachment(
+                        read_boxed::<Attachment>(r)?,
+                    ))
                 })?,
                 "contentReference" => f_content.value(r, "contentReference", key_pos, |r| {
-                    Ok(CommunicationRequestPayloadContent::Reference(Box::new(
-                        Reference::from_json(r)?,
-                    )))
+                    Ok(CommunicationRequestPayloadContent::Reference(read_boxed::<Reference>(
+                        r,
+                    )?))
                 })?,
                 _ => return Ok(false),
             }

@@ -292,13 +292,13 @@ impl FromJson for Condition {
                 })?,
                 "_onsetDateTime" => f_onset.element(r, "onsetDateTime", key_pos)?,
                 "onsetAge" => f_onset.value(r, "onsetAge", key_pos, |r| {
-                    Ok(ConditionOnset::Age(Box::new(Age::from_json(r)?)))
+                    Ok(ConditionOnset::Age(read_boxed::<Age>(r)?))
                 })?,
                 "onsetPeriod" => f_onset.value(r, "onsetPeriod", key_pos, |r| {
-                    Ok(ConditionOnset::Period(Box::new(Period::from_json(r)?)))
+                    Ok(ConditionOnset::Period(read_boxed::<Period>(r)?))
                 })?,
                 "onsetRange" => f_onset.value(r, "onsetRange", key_pos, |r| {
-                    Ok(ConditionOnset::Range(Box::new(Range::from_json(r)?)))
+                    Ok(ConditionOnset::Range(read_boxed::<Range>(r)?))
                 })?,
                 "onsetString" => f_onset.value(r, "onsetString", key_pos, |r| {
                     Ok(ConditionOnset::String(Primitive::new(
@@ -313,13 +313,13 @@ impl FromJson for Condition {
                 })?,
                 "_abatementDateTime" => f_abatement.element(r, "abatementDateTime", key_pos)?,
                 "abatementAge" => f_abatement.value(r, "abatementAge", key_pos, |r| {
-                    Ok(ConditionAbatement::Age(Box::new(Age::from_json(r)?)))
+                    Ok(ConditionAbatement::Age(read_boxed::<Age>(r)?))
                 })?,
                 "abatementPeriod" => f_abatement.value(r, "abatementPeriod", key_pos, |r| {
-                    Ok(ConditionAbatement::Period(Box::new(Period::from_json(r)?)))
+                    Ok(ConditionAbatement::Period(read_boxed::<Period>(r)?))
                 })?,
                 "abatementRange" => f_abatement.value(r, "abatementRange", key_pos, |r| {
-                    Ok(ConditionAbatement::Range(Box::new(Range::from_json(r)?)))
+                    Ok(ConditionAbatement::Range(read_boxed::<Range>(r)?))
                 })?,
                 "abatementString" => f_abatement.value(r, "abatementString", key_pos, |r| {
                     Ok(ConditionAbatement::String(Primitive::new(

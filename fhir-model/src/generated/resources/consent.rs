@@ -178,10 +178,10 @@ impl FromJson for Consent {
                 "performer" => read_vec(r, &mut f_performer, "performer", key_pos)?,
                 "organization" => read_vec(r, &mut f_organization, "organization", key_pos)?,
                 "sourceAttachment" => f_source.value(r, "sourceAttachment", key_pos, |r| {
-                    Ok(ConsentSource::Attachment(Box::new(Attachment::from_json(r)?)))
+                    Ok(ConsentSource::Attachment(read_boxed::<Attachment>(r)?))
                 })?,
                 "sourceReference" => f_source.value(r, "sourceReference", key_pos, |r| {
-                    Ok(ConsentSource::Reference(Box::new(Reference::from_json(r)?)))
+                    Ok(ConsentSource::Reference(read_boxed::<Reference>(r)?))
                 })?,
                 "policy" => read_vec(r, &mut f_policy, "policy", key_pos)?,
                 "policyRule" => read_single(r, &mut f_policy_rule, "policyRule", key_pos)?,

@@ -575,12 +575,10 @@ impl FromJson for CoverageCostToBeneficiary {
                 "modifierExtension" => read_vec(r, &mut f_modifier_extension, "modifierExtension", key_pos)?,
                 "type" => read_single(r, &mut f_type_, "type", key_pos)?,
                 "valueQuantity" => f_value.value(r, "valueQuantity", key_pos, |r| {
-                    Ok(CoverageCostToBeneficiaryValue::Quantity(Box::new(Quantity::from_json(
-                        r,
-                    )?)))
+                    Ok(CoverageCostToBeneficiaryValue::Quantity(read_boxed::<Quantity>(r)?))
                 })?,
                 "valueMoney" => f_value.value(r, "valueMoney", key_pos, |r| {
-                    Ok(CoverageCostToBeneficiaryValue::Money(Box::new(Money::from_json(r)?)))
+                    Ok(CoverageCostToBeneficiaryValue::Money(read_boxed::<Money>(r)?))
                 })?,
                 "exception" => read_vec(r, &mut f_exception, "exception", key_pos)?,
                 _ => return Ok(false),

@@ -973,9 +973,9 @@ impl FromJson for ExplanationOfBenefitSupportingInfo {
                 })?,
                 "_timingDate" => f_timing.element(r, "timingDate", key_pos)?,
                 "timingPeriod" => f_timing.value(r, "timingPeriod", key_pos, |r| {
-                    Ok(ExplanationOfBenefitSupportingInfoTiming::Period(Box::new(
-                        Period::from_json(r)?,
-                    )))
+                    Ok(ExplanationOfBenefitSupportingInfoTiming::Period(read_boxed::<Period>(
+                        r,
+                    )?))
                 })?,
                 "valueBoolean" => f_value.value(r, "valueBoolean", key_pos, |r| {
                     Ok(ExplanationOfBenefitSupportingInfoValue::Boolean(Primitive::new(
@@ -990,19 +990,23 @@ impl FromJson for ExplanationOfBenefitSupportingInfo {
                 })?,
                 "_valueString" => f_value.element(r, "valueString", key_pos)?,
                 "valueQuantity" => f_value.value(r, "valueQuantity", key_pos, |r| {
-                    Ok(ExplanationOfBenefitSupportingInfoValue::Quantity(Box::new(
-                        Quantity::from_json(r)?,
-                    )))
+                    Ok(ExplanationOfBenefitSupportingInfoValue::Quantity(
+                        read_boxed::<Quantity>(r)?,
+                    ))
                 })?,
                 "valueAttachment" => f_value.value(r, "valueAttachment", key_pos, |r| {
-                    Ok(ExplanationOfBenefitSupportingInfoValue::Attachment(Box::new(
-                        Attachment::from_json(r)?,
-                    )))
+                    Ok(ExplanationOfBenefitSupportingInfoValue::Attachment(read_boxed::<
+                        Attachment,
+                    >(
+                        r
+                    )?))
                 })?,
                 "valueReference" => f_value.value(r, "valueReference", key_pos, |r| {
-                    Ok(ExplanationOfBenefitSupportingInfoValue::Reference(Box::new(
-                        Reference::from_json(r)?,
-                    )))
+                    Ok(ExplanationOfBenefitSupportingInfoValue::Reference(read_boxed::<
+                        Reference,
+                    >(
+                        r
+                    )?))
                 })?,
                 "reason" => read_single(r, &mut f_reason, "reason", key_pos)?,
                 _ => return Ok(false),
@@ -1153,14 +1157,18 @@ impl FromJson for ExplanationOfBenefitDiagnosis {
                 "sequence" => f_sequence.value(r, "sequence", key_pos, Fmt::PositiveInt)?,
                 "_sequence" => f_sequence.element(r, "sequence", key_pos)?,
                 "diagnosisCodeableConcept" => f_diagnosis.value(r, "diagnosisCodeableConcept", key_pos, |r| {
-                    Ok(ExplanationOfBenefitDiagnosisDiagnosis::CodeableConcept(Box::new(
-                        CodeableConcept::from_json(r)?,
-                    )))
+                    Ok(ExplanationOfBenefitDiagnosisDiagnosis::CodeableConcept(read_boxed::<
+                        CodeableConcept,
+                    >(
+                        r
+                    )?))
                 })?,
                 "diagnosisReference" => f_diagnosis.value(r, "diagnosisReference", key_pos, |r| {
-                    Ok(ExplanationOfBenefitDiagnosisDiagnosis::Reference(Box::new(
-                        Reference::from_json(r)?,
-                    )))
+                    Ok(ExplanationOfBenefitDiagnosisDiagnosis::Reference(read_boxed::<
+                        Reference,
+                    >(
+                        r
+                    )?))
                 })?,
                 "type" => read_vec(r, &mut f_type_, "type", key_pos)?,
                 "onAdmission" => read_single(r, &mut f_on_admission, "onAdmission", key_pos)?,
@@ -1311,14 +1319,18 @@ impl FromJson for ExplanationOfBenefitProcedure {
                 "date" => f_date.value(r, "date", key_pos, Fmt::Fixed)?,
                 "_date" => f_date.element(r, "date", key_pos)?,
                 "procedureCodeableConcept" => f_procedure.value(r, "procedureCodeableConcept", key_pos, |r| {
-                    Ok(ExplanationOfBenefitProcedureProcedure::CodeableConcept(Box::new(
-                        CodeableConcept::from_json(r)?,
-                    )))
+                    Ok(ExplanationOfBenefitProcedureProcedure::CodeableConcept(read_boxed::<
+                        CodeableConcept,
+                    >(
+                        r
+                    )?))
                 })?,
                 "procedureReference" => f_procedure.value(r, "procedureReference", key_pos, |r| {
-                    Ok(ExplanationOfBenefitProcedureProcedure::Reference(Box::new(
-                        Reference::from_json(r)?,
-                    )))
+                    Ok(ExplanationOfBenefitProcedureProcedure::Reference(read_boxed::<
+                        Reference,
+                    >(
+                        r
+                    )?))
                 })?,
                 "udi" => read_vec(r, &mut f_udi, "udi", key_pos)?,
                 _ => return Ok(false),
@@ -1537,14 +1549,12 @@ impl FromJson for ExplanationOfBenefitAccident {
                 "_date" => f_date.element(r, "date", key_pos)?,
                 "type" => read_single(r, &mut f_type_, "type", key_pos)?,
                 "locationAddress" => f_location.value(r, "locationAddress", key_pos, |r| {
-                    Ok(ExplanationOfBenefitAccidentLocation::Address(Box::new(
-                        Address::from_json(r)?,
-                    )))
+                    Ok(ExplanationOfBenefitAccidentLocation::Address(read_boxed::<Address>(r)?))
                 })?,
                 "locationReference" => f_location.value(r, "locationReference", key_pos, |r| {
-                    Ok(ExplanationOfBenefitAccidentLocation::Reference(Box::new(
-                        Reference::from_json(r)?,
-                    )))
+                    Ok(ExplanationOfBenefitAccidentLocation::Reference(
+                        read_boxed::<Reference>(r)?,
+                    ))
                 })?,
                 _ => return Ok(false),
             }
@@ -2291,24 +2301,20 @@ impl FromJson for ExplanationOfBenefitItem {
                 })?,
                 "_servicedDate" => f_serviced.element(r, "servicedDate", key_pos)?,
                 "servicedPeriod" => f_serviced.value(r, "servicedPeriod", key_pos, |r| {
-                    Ok(ExplanationOfBenefitItemServiced::Period(Box::new(Period::from_json(
-                        r,
-                    )?)))
+                    Ok(ExplanationOfBenefitItemServiced::Period(read_boxed::<Period>(r)?))
                 })?,
                 "locationCodeableConcept" => f_location.value(r, "locationCodeableConcept", key_pos, |r| {
-                    Ok(ExplanationOfBenefitItemLocation::CodeableConcept(Box::new(
-                        CodeableConcept::from_json(r)?,
-                    )))
+                    Ok(ExplanationOfBenefitItemLocation::CodeableConcept(read_boxed::<
+                        CodeableConcept,
+                    >(
+                        r
+                    )?))
                 })?,
                 "locationAddress" => f_location.value(r, "locationAddress", key_pos, |r| {
-                    Ok(ExplanationOfBenefitItemLocation::Address(Box::new(Address::from_json(
-                        r,
-                    )?)))
+                    Ok(ExplanationOfBenefitItemLocation::Address(read_boxed::<Address>(r)?))
                 })?,
                 "locationReference" => f_location.value(r, "locationReference", key_pos, |r| {
-                    Ok(ExplanationOfBenefitItemLocation::Reference(Box::new(
-                        Reference::from_json(r)?,
-                    )))
+                    Ok(ExplanationOfBenefitItemLocation::Reference(read_boxed::<Reference>(r)?))
                 })?,
                 "quantity" => read_single(r, &mut f_quantity, "quantity", key_pos)?,
                 "unitPrice" => read_single(r, &mut f_unit_price, "unitPrice", key_pos)?,
@@ -2915,24 +2921,22 @@ impl FromJson for ExplanationOfBenefitAddItem {
                 })?,
                 "_servicedDate" => f_serviced.element(r, "servicedDate", key_pos)?,
                 "servicedPeriod" => f_serviced.value(r, "servicedPeriod", key_pos, |r| {
-                    Ok(ExplanationOfBenefitAddItemServiced::Period(Box::new(
-                        Period::from_json(r)?,
-                    )))
+                    Ok(ExplanationOfBenefitAddItemServiced::Period(read_boxed::<Period>(r)?))
                 })?,
                 "locationCodeableConcept" => f_location.value(r, "locationCodeableConcept", key_pos, |r| {
-                    Ok(ExplanationOfBenefitAddItemLocation::CodeableConcept(Box::new(
-                        CodeableConcept::from_json(r)?,
-                    )))
+                    Ok(ExplanationOfBenefitAddItemLocation::CodeableConcept(read_boxed::<
+                        CodeableConcept,
+                    >(
+                        r
+                    )?))
                 })?,
                 "locationAddress" => f_location.value(r, "locationAddress", key_pos, |r| {
-                    Ok(ExplanationOfBenefitAddItemLocation::Address(Box::new(
-                        Address::from_json(r)?,
-                    )))
+                    Ok(ExplanationOfBenefitAddItemLocation::Address(read_boxed::<Address>(r)?))
                 })?,
                 "locationReference" => f_location.value(r, "locationReference", key_pos, |r| {
-                    Ok(ExplanationOfBenefitAddItemLocation::Reference(Box::new(
-                        Reference::from_json(r)?,
-                    )))
+                    Ok(ExplanationOfBenefitAddItemLocation::Reference(read_boxed::<Reference>(
+                        r,
+                    )?))
                 })?,
                 "quantity" => read_single(r, &mut f_quantity, "quantity", key_pos)?,
                 "unitPrice" => read_single(r, &mut f_unit_price, "unitPrice", key_pos)?,
@@ -3472,9 +3476,11 @@ impl FromJson for ExplanationOfBenefitBenefitBalanceFinancial {
                 })?,
                 "_allowedString" => f_allowed.element(r, "allowedString", key_pos)?,
                 "allowedMoney" => f_allowed.value(r, "allowedMoney", key_pos, |r| {
-                    Ok(ExplanationOfBenefitBenefitBalanceFinancialAllowed::Money(Box::new(
-                        Money::from_json(r)?,
-                    )))
+                    Ok(ExplanationOfBenefitBenefitBalanceFinancialAllowed::Money(read_boxed::<
+                        Money,
+                    >(
+                        r
+                    )?))
                 })?,
                 "usedUnsignedInt" => f_used.value(r, "usedUnsignedInt", key_pos, |r| {
                     Ok(ExplanationOfBenefitBenefitBalanceFinancialUsed::UnsignedInt(
@@ -3483,9 +3489,11 @@ impl FromJson for ExplanationOfBenefitBenefitBalanceFinancial {
                 })?,
                 "_usedUnsignedInt" => f_used.element(r, "usedUnsignedInt", key_pos)?,
                 "usedMoney" => f_used.value(r, "usedMoney", key_pos, |r| {
-                    Ok(ExplanationOfBenefitBenefitBalanceFinancialUsed::Money(Box::new(
-                        Money::from_json(r)?,
-                    )))
+                    Ok(ExplanationOfBenefitBenefitBalanceFinancialUsed::Money(read_boxed::<
+                        Money,
+                    >(
+                        r
+                    )?))
                 })?,
                 _ => return Ok(false),
             }

@@ -208,7 +208,7 @@ impl FromJson for Goal {
                 })?,
                 "_startDate" => f_start.element(r, "startDate", key_pos)?,
                 "startCodeableConcept" => f_start.value(r, "startCodeableConcept", key_pos, |r| {
-                    Ok(GoalStart::CodeableConcept(Box::new(CodeableConcept::from_json(r)?)))
+                    Ok(GoalStart::CodeableConcept(read_boxed::<CodeableConcept>(r)?))
                 })?,
                 "target" => read_vec(r, &mut f_target, "target", key_pos)?,
                 "statusDate" => f_status_date.value(r, "statusDate", key_pos, Fmt::Fixed)?,
@@ -506,15 +506,13 @@ impl FromJson for GoalTarget {
                 "modifierExtension" => read_vec(r, &mut f_modifier_extension, "modifierExtension", key_pos)?,
                 "measure" => read_single(r, &mut f_measure, "measure", key_pos)?,
                 "detailQuantity" => f_detail.value(r, "detailQuantity", key_pos, |r| {
-                    Ok(GoalTargetDetail::Quantity(Box::new(Quantity::from_json(r)?)))
+                    Ok(GoalTargetDetail::Quantity(read_boxed::<Quantity>(r)?))
                 })?,
                 "detailRange" => f_detail.value(r, "detailRange", key_pos, |r| {
-                    Ok(GoalTargetDetail::Range(Box::new(Range::from_json(r)?)))
+                    Ok(GoalTargetDetail::Range(read_boxed::<Range>(r)?))
                 })?,
                 "detailCodeableConcept" => f_detail.value(r, "detailCodeableConcept", key_pos, |r| {
-                    Ok(GoalTargetDetail::CodeableConcept(Box::new(CodeableConcept::from_json(
-                        r,
-                    )?)))
+                    Ok(GoalTargetDetail::CodeableConcept(read_boxed::<CodeableConcept>(r)?))
                 })?,
                 "detailString" => f_detail.value(r, "detailString", key_pos, |r| {
                     Ok(GoalTargetDetail::String(Primitive::new(
@@ -535,7 +533,7 @@ impl FromJson for GoalTarget {
                 })?,
                 "_detailInteger" => f_detail.element(r, "detailInteger", key_pos)?,
                 "detailRatio" => f_detail.value(r, "detailRatio", key_pos, |r| {
-                    Ok(GoalTargetDetail::Ratio(Box::new(Ratio::from_json(r)?)))
+                    Ok(GoalTargetDetail::Ratio(read_boxed::<Ratio>(r)?))
                 })?,
                 "dueDate" => f_due.value(r, "dueDate", key_pos, |r| {
                     Ok(GoalTargetDue::Date(Primitive::new(<Date as PrimitiveValue>::read(
@@ -545,7 +543,7 @@ impl FromJson for GoalTarget {
                 })?,
                 "_dueDate" => f_due.element(r, "dueDate", key_pos)?,
                 "dueDuration" => f_due.value(r, "dueDuration", key_pos, |r| {
-                    Ok(GoalTargetDue::Duration(Box::new(Duration::from_json(r)?)))
+                    Ok(GoalTargetDue::Duration(read_boxed::<Duration>(r)?))
                 })?,
                 _ => return Ok(false),
             }

@@ -355,9 +355,9 @@ impl FromJson for GroupCharacteristic {
                 "modifierExtension" => read_vec(r, &mut f_modifier_extension, "modifierExtension", key_pos)?,
                 "code" => read_single(r, &mut f_code, "code", key_pos)?,
                 "valueCodeableConcept" => f_value.value(r, "valueCodeableConcept", key_pos, |r| {
-                    Ok(GroupCharacteristicValue::CodeableConcept(Box::new(
-                        CodeableConcept::from_json(r)?,
-                    )))
+                    Ok(GroupCharacteristicValue::CodeableConcept(
+                        read_boxed::<CodeableConcept>(r)?,
+                    ))
                 })?,
                 "valueBoolean" => f_value.value(r, "valueBoolean", key_pos, |r| {
                     Ok(GroupCharacteristicValue::Boolean(Primitive::new(
@@ -366,13 +366,13 @@ impl FromJson for GroupCharacteristic {
                 })?,
                 "_valueBoolean" => f_value.element(r, "valueBoolean", key_pos)?,
                 "valueQuantity" => f_value.value(r, "valueQuantity", key_pos, |r| {
-                    Ok(GroupCharacteristicValue::Quantity(Box::new(Quantity::from_json(r)?)))
+                    Ok(GroupCharacteristicValue::Quantity(read_boxed::<Quantity>(r)?))
                 })?,
                 "valueRange" => f_value.value(r, "valueRange", key_pos, |r| {
-                    Ok(GroupCharacteristicValue::Range(Box::new(Range::from_json(r)?)))
+                    Ok(GroupCharacteristicValue::Range(read_boxed::<Range>(r)?))
                 })?,
                 "valueReference" => f_value.value(r, "valueReference", key_pos, |r| {
-                    Ok(GroupCharacteristicValue::Reference(Box::new(Reference::from_json(r)?)))
+                    Ok(GroupCharacteristicValue::Reference(read_boxed::<Reference>(r)?))
                 })?,
                 "exclude" => f_exclude.value(r, "exclude", key_pos, Fmt::Fixed)?,
                 "_exclude" => f_exclude.element(r, "exclude", key_pos)?,

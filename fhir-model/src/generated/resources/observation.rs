@@ -368,10 +368,10 @@ impl FromJson for Observation {
                 })?,
                 "_effectiveDateTime" => f_effective.element(r, "effectiveDateTime", key_pos)?,
                 "effectivePeriod" => f_effective.value(r, "effectivePeriod", key_pos, |r| {
-                    Ok(ObservationEffective::Period(Box::new(Period::from_json(r)?)))
+                    Ok(ObservationEffective::Period(read_boxed::<Period>(r)?))
                 })?,
                 "effectiveTiming" => f_effective.value(r, "effectiveTiming", key_pos, |r| {
-                    Ok(ObservationEffective::Timing(Box::new(Timing::from_json(r)?)))
+                    Ok(ObservationEffective::Timing(read_boxed::<Timing>(r)?))
                 })?,
                 "effectiveInstant" => f_effective.value(r, "effectiveInstant", key_pos, |r| {
                     Ok(ObservationEffective::Instant(Primitive::new(
@@ -383,12 +383,10 @@ impl FromJson for Observation {
                 "_issued" => f_issued.element(r, "issued", key_pos)?,
                 "performer" => read_vec(r, &mut f_performer, "performer", key_pos)?,
                 "valueQuantity" => f_value.value(r, "valueQuantity", key_pos, |r| {
-                    Ok(ObservationValue::Quantity(Box::new(Quantity::from_json(r)?)))
+                    Ok(ObservationValue::Quantity(read_boxed::<Quantity>(r)?))
                 })?,
                 "valueCodeableConcept" => f_value.value(r, "valueCodeableConcept", key_pos, |r| {
-                    Ok(ObservationValue::CodeableConcept(Box::new(CodeableConcept::from_json(
-                        r,
-                    )?)))
+                    Ok(ObservationValue::CodeableConcept(read_boxed::<CodeableConcept>(r)?))
                 })?,
                 "valueString" => f_value.value(r, "valueString", key_pos, |r| {
                     Ok(ObservationValue::String(Primitive::new(
@@ -409,13 +407,13 @@ impl FromJson for Observation {
                 })?,
                 "_valueInteger" => f_value.element(r, "valueInteger", key_pos)?,
                 "valueRange" => f_value.value(r, "valueRange", key_pos, |r| {
-                    Ok(ObservationValue::Range(Box::new(Range::from_json(r)?)))
+                    Ok(ObservationValue::Range(read_boxed::<Range>(r)?))
                 })?,
                 "valueRatio" => f_value.value(r, "valueRatio", key_pos, |r| {
-                    Ok(ObservationValue::Ratio(Box::new(Ratio::from_json(r)?)))
+                    Ok(ObservationValue::Ratio(read_boxed::<Ratio>(r)?))
                 })?,
                 "valueSampledData" => f_value.value(r, "valueSampledData", key_pos, |r| {
-                    Ok(ObservationValue::SampledData(Box::new(SampledData::from_json(r)?)))
+                    Ok(ObservationValue::SampledData(read_boxed::<SampledData>(r)?))
                 })?,
                 "valueTime" => f_value.value(r, "valueTime", key_pos, |r| {
                     Ok(ObservationValue::Time(Primitive::new(<Time as PrimitiveValue>::read(
@@ -431,7 +429,7 @@ impl FromJson for Observation {
                 })?,
                 "_valueDateTime" => f_value.element(r, "valueDateTime", key_pos)?,
                 "valuePeriod" => f_value.value(r, "valuePeriod", key_pos, |r| {
-                    Ok(ObservationValue::Period(Box::new(Period::from_json(r)?)))
+                    Ok(ObservationValue::Period(read_boxed::<Period>(r)?))
                 })?,
                 "dataAbsentReason" => read_single(r, &mut f_data_absent_reason, "dataAbsentReason", key_pos)?,
                 "interpretation" => read_vec(r, &mut f_interpretation, "interpretation", key_pos)?,
@@ -867,12 +865,12 @@ impl FromJson for ObservationComponent {
                 "modifierExtension" => read_vec(r, &mut f_modifier_extension, "modifierExtension", key_pos)?,
                 "code" => read_single(r, &mut f_code, "code", key_pos)?,
                 "valueQuantity" => f_value.value(r, "valueQuantity", key_pos, |r| {
-                    Ok(ObservationComponentValue::Quantity(Box::new(Quantity::from_json(r)?)))
+                    Ok(ObservationComponentValue::Quantity(read_boxed::<Quantity>(r)?))
                 })?,
                 "valueCodeableConcept" => f_value.value(r, "valueCodeableConcept", key_pos, |r| {
-                    Ok(ObservationComponentValue::CodeableConcept(Box::new(
-                        CodeableConcept::from_json(r)?,
-                    )))
+                    Ok(ObservationComponentValue::CodeableConcept(
+                        read_boxed::<CodeableConcept>(r)?,
+                    ))
                 })?,
                 "valueString" => f_value.value(r, "valueString", key_pos, |r| {
                     Ok(ObservationComponentValue::String(Primitive::new(
@@ -893,15 +891,13 @@ impl FromJson for ObservationComponent {
                 })?,
                 "_valueInteger" => f_value.element(r, "valueInteger", key_pos)?,
                 "valueRange" => f_value.value(r, "valueRange", key_pos, |r| {
-                    Ok(ObservationComponentValue::Range(Box::new(Range::from_json(r)?)))
+                    Ok(ObservationComponentValue::Range(read_boxed::<Range>(r)?))
                 })?,
                 "valueRatio" => f_value.value(r, "valueRatio", key_pos, |r| {
-                    Ok(ObservationComponentValue::Ratio(Box::new(Ratio::from_json(r)?)))
+                    Ok(ObservationComponentValue::Ratio(read_boxed::<Ratio>(r)?))
                 })?,
                 "valueSampledData" => f_value.value(r, "valueSampledData", key_pos, |r| {
-                    Ok(ObservationComponentValue::SampledData(Box::new(
-                        SampledData::from_json(r)?,
-                    )))
+                    Ok(ObservationComponentValue::SampledData(read_boxed::<SampledData>(r)?))
                 })?,
                 "valueTime" => f_value.value(r, "valueTime", key_pos, |r| {
                     Ok(ObservationComponentValue::Time(Primitive::new(
@@ -916,7 +912,7 @@ impl FromJson for ObservationComponent {
                 })?,
                 "_valueDateTime" => f_value.element(r, "valueDateTime", key_pos)?,
                 "valuePeriod" => f_value.value(r, "valuePeriod", key_pos, |r| {
-                    Ok(ObservationComponentValue::Period(Box::new(Period::from_json(r)?)))
+                    Ok(ObservationComponentValue::Period(read_boxed::<Period>(r)?))
                 })?,
                 "dataAbsentReason" => read_single(r, &mut f_data_absent_reason, "dataAbsentReason", key_pos)?,
                 "interpretation" => read_vec(r, &mut f_interpretation, "interpretation", key_pos)?,

@@ -686,125 +686,107 @@ impl FromJson for ParametersParameter {
                 })?,
                 "_valueUuid" => f_value.element(r, "valueUuid", key_pos)?,
                 "valueAddress" => f_value.value(r, "valueAddress", key_pos, |r| {
-                    Ok(ParametersParameterValue::Address(Box::new(Address::from_json(r)?)))
+                    Ok(ParametersParameterValue::Address(read_boxed::<Address>(r)?))
                 })?,
                 "valueAge" => f_value.value(r, "valueAge", key_pos, |r| {
-                    Ok(ParametersParameterValue::Age(Box::new(Age::from_json(r)?)))
+                    Ok(ParametersParameterValue::Age(read_boxed::<Age>(r)?))
                 })?,
                 "valueAnnotation" => f_value.value(r, "valueAnnotation", key_pos, |r| {
-                    Ok(ParametersParameterValue::Annotation(Box::new(Annotation::from_json(
-                        r,
-                    )?)))
+                    Ok(ParametersParameterValue::Annotation(read_boxed::<Annotation>(r)?))
                 })?,
                 "valueAttachment" => f_value.value(r, "valueAttachment", key_pos, |r| {
-                    Ok(ParametersParameterValue::Attachment(Box::new(Attachment::from_json(
-                        r,
-                    )?)))
+                    Ok(ParametersParameterValue::Attachment(read_boxed::<Attachment>(r)?))
                 })?,
                 "valueCodeableConcept" => f_value.value(r, "valueCodeableConcept", key_pos, |r| {
-                    Ok(ParametersParameterValue::CodeableConcept(Box::new(
-                        CodeableConcept::from_json(r)?,
-                    )))
+                    Ok(ParametersParameterValue::CodeableConcept(
+                        read_boxed::<CodeableConcept>(r)?,
+                    ))
                 })?,
                 "valueCoding" => f_value.value(r, "valueCoding", key_pos, |r| {
-                    Ok(ParametersParameterValue::Coding(Box::new(Coding::from_json(r)?)))
+                    Ok(ParametersParameterValue::Coding(read_boxed::<Coding>(r)?))
                 })?,
                 "valueContactPoint" => f_value.value(r, "valueContactPoint", key_pos, |r| {
-                    Ok(ParametersParameterValue::ContactPoint(Box::new(
-                        ContactPoint::from_json(r)?,
-                    )))
+                    Ok(ParametersParameterValue::ContactPoint(read_boxed::<ContactPoint>(r)?))
                 })?,
                 "valueCount" => f_value.value(r, "valueCount", key_pos, |r| {
-                    Ok(ParametersParameterValue::Count(Box::new(Count::from_json(r)?)))
+                    Ok(ParametersParameterValue::Count(read_boxed::<Count>(r)?))
                 })?,
                 "valueDistance" => f_value.value(r, "valueDistance", key_pos, |r| {
-                    Ok(ParametersParameterValue::Distance(Box::new(Distance::from_json(r)?)))
+                    Ok(ParametersParameterValue::Distance(read_boxed::<Distance>(r)?))
                 })?,
                 "valueDuration" => f_value.value(r, "valueDuration", key_pos, |r| {
-                    Ok(ParametersParameterValue::Duration(Box::new(Duration::from_json(r)?)))
+                    Ok(ParametersParameterValue::Duration(read_boxed::<Duration>(r)?))
                 })?,
                 "valueHumanName" => f_value.value(r, "valueHumanName", key_pos, |r| {
-                    Ok(ParametersParameterValue::HumanName(Box::new(HumanName::from_json(r)?)))
+                    Ok(ParametersParameterValue::HumanName(read_boxed::<HumanName>(r)?))
                 })?,
                 "valueIdentifier" => f_value.value(r, "valueIdentifier", key_pos, |r| {
-                    Ok(ParametersParameterValue::Identifier(Box::new(Identifier::from_json(
-                        r,
-                    )?)))
+                    Ok(ParametersParameterValue::Identifier(read_boxed::<Identifier>(r)?))
                 })?,
                 "valueMoney" => f_value.value(r, "valueMoney", key_pos, |r| {
-                    Ok(ParametersParameterValue::Money(Box::new(Money::from_json(r)?)))
+                    Ok(ParametersParameterValue::Money(read_boxed::<Money>(r)?))
                 })?,
                 "valuePeriod" => f_value.value(r, "valuePeriod", key_pos, |r| {
-                    Ok(ParametersParameterValue::Period(Box::new(Period::from_json(r)?)))
+                    Ok(ParametersParameterValue::Period(read_boxed::<Period>(r)?))
                 })?,
                 "valueQuantity" => f_value.value(r, "valueQuantity", key_pos, |r| {
-                    Ok(ParametersParameterValue::Quantity(Box::new(Quantity::from_json(r)?)))
+                    Ok(ParametersParameterValue::Quantity(read_boxed::<Quantity>(r)?))
                 })?,
                 "valueRange" => f_value.value(r, "valueRange", key_pos, |r| {
-                    Ok(ParametersParameterValue::Range(Box::new(Range::from_json(r)?)))
+                    Ok(ParametersParameterValue::Range(read_boxed::<Range>(r)?))
                 })?,
                 "valueRatio" => f_value.value(r, "valueRatio", key_pos, |r| {
-                    Ok(ParametersParameterValue::Ratio(Box::new(Ratio::from_json(r)?)))
+                    Ok(ParametersParameterValue::Ratio(read_boxed::<Ratio>(r)?))
                 })?,
                 "valueReference" => f_value.value(r, "valueReference", key_pos, |r| {
-                    Ok(ParametersParameterValue::Reference(Box::new(Reference::from_json(r)?)))
+                    Ok(ParametersParameterValue::Reference(read_boxed::<Reference>(r)?))
                 })?,
                 "valueSampledData" => f_value.value(r, "valueSampledData", key_pos, |r| {
-                    Ok(ParametersParameterValue::SampledData(Box::new(SampledData::from_json(
-                        r,
-                    )?)))
+                    Ok(ParametersParameterValue::SampledData(read_boxed::<SampledData>(r)?))
                 })?,
                 "valueSignature" => f_value.value(r, "valueSignature", key_pos, |r| {
-                    Ok(ParametersParameterValue::Signature(Box::new(Signature::from_json(r)?)))
+                    Ok(ParametersParameterValue::Signature(read_boxed::<Signature>(r)?))
                 })?,
                 "valueTiming" => f_value.value(r, "valueTiming", key_pos, |r| {
-                    Ok(ParametersParameterValue::Timing(Box::new(Timing::from_json(r)?)))
+                    Ok(ParametersParameterValue::Timing(read_boxed::<Timing>(r)?))
                 })?,
                 "valueContactDetail" => f_value.value(r, "valueContactDetail", key_pos, |r| {
-                    Ok(ParametersParameterValue::ContactDetail(Box::new(
-                        ContactDetail::from_json(r)?,
-                    )))
+                    Ok(ParametersParameterValue::ContactDetail(read_boxed::<ContactDetail>(r)?))
                 })?,
                 "valueContributor" => f_value.value(r, "valueContributor", key_pos, |r| {
-                    Ok(ParametersParameterValue::Contributor(Box::new(Contributor::from_json(
-                        r,
-                    )?)))
+                    Ok(ParametersParameterValue::Contributor(read_boxed::<Contributor>(r)?))
                 })?,
                 "valueDataRequirement" => f_value.value(r, "valueDataRequirement", key_pos, |r| {
-                    Ok(ParametersParameterValue::DataRequirement(Box::new(
-                        DataRequirement::from_json(r)?,
-                    )))
+                    Ok(ParametersParameterValue::DataRequirement(
+                        read_boxed::<DataRequirement>(r)?,
+                    ))
                 })?,
                 "valueExpression" => f_value.value(r, "valueExpression", key_pos, |r| {
-                    Ok(ParametersParameterValue::Expression(Box::new(Expression::from_json(
-                        r,
-                    )?)))
+                    Ok(ParametersParameterValue::Expression(read_boxed::<Expression>(r)?))
                 })?,
                 "valueParameterDefinition" => f_value.value(r, "valueParameterDefinition", key_pos, |r| {
-                    Ok(ParametersParameterValue::ParameterDefinition(Box::new(
-                        ParameterDefinition::from_json(r)?,
-                    )))
+                    Ok(ParametersParameterValue::ParameterDefinition(read_boxed::<
+                        ParameterDefinition,
+                    >(r)?))
                 })?,
                 "valueRelatedArtifact" => f_value.value(r, "valueRelatedArtifact", key_pos, |r| {
-                    Ok(ParametersParameterValue::RelatedArtifact(Box::new(
-                        RelatedArtifact::from_json(r)?,
-                    )))
+                    Ok(ParametersParameterValue::RelatedArtifact(
+                        read_boxed::<RelatedArtifact>(r)?,
+                    ))
                 })?,
                 "valueTriggerDefinition" => f_value.value(r, "valueTriggerDefinition", key_pos, |r| {
-                    Ok(ParametersParameterValue::TriggerDefinition(Box::new(
-                        TriggerDefinition::from_json(r)?,
-                    )))
+                    Ok(ParametersParameterValue::TriggerDefinition(read_boxed::<
+                        TriggerDefinition,
+                    >(r)?))
                 })?,
                 "valueUsageContext" => f_value.value(r, "valueUsageContext", key_pos, |r| {
-                    Ok(ParametersParameterValue::UsageContext(Box::new(
-                        UsageContext::from_json(r)?,
-                    )))
+                    Ok(ParametersParameterValue::UsageContext(read_boxed::<UsageContext>(r)?))
                 })?,
                 "valueDosage" => f_value.value(r, "valueDosage", key_pos, |r| {
-                    Ok(ParametersParameterValue::Dosage(Box::new(Dosage::from_json(r)?)))
+                    Ok(ParametersParameterValue::Dosage(read_boxed::<Dosage>(r)?))
                 })?,
                 "valueMeta" => f_value.value(r, "valueMeta", key_pos, |r| {
-                    Ok(ParametersParameterValue::Meta(Box::new(Meta::from_json(r)?)))
+                    Ok(ParametersParameterValue::Meta(read_boxed::<Meta>(r)?))
                 })?,
                 "resource" => read_single(r, &mut f_resource, "resource", key_pos)?,
                 "part" => read_vec(r, &mut f_part, "part", key_pos)?,

@@ -285,7 +285,7 @@ impl FromJson for Procedure {
                 })?,
                 "_performedDateTime" => f_performed.element(r, "performedDateTime", key_pos)?,
                 "performedPeriod" => f_performed.value(r, "performedPeriod", key_pos, |r| {
-                    Ok(ProcedurePerformed::Period(Box::new(Period::from_json(r)?)))
+                    Ok(ProcedurePerformed::Period(read_boxed::<Period>(r)?))
                 })?,
                 "performedString" => f_performed.value(r, "performedString", key_pos, |r| {
                     Ok(ProcedurePerformed::String(Primitive::new(
@@ -294,10 +294,10 @@ impl FromJson for Procedure {
                 })?,
                 "_performedString" => f_performed.element(r, "performedString", key_pos)?,
                 "performedAge" => f_performed.value(r, "performedAge", key_pos, |r| {
-                    Ok(ProcedurePerformed::Age(Box::new(Age::from_json(r)?)))
+                    Ok(ProcedurePerformed::Age(read_boxed::<Age>(r)?))
                 })?,
                 "performedRange" => f_performed.value(r, "performedRange", key_pos, |r| {
-                    Ok(ProcedurePerformed::Range(Box::new(Range::from_json(r)?)))
+                    Ok(ProcedurePerformed::Range(read_boxed::<Range>(r)?))
                 })?,
                 "recorder" => read_single(r, &mut f_recorder, "recorder", key_pos)?,
                 "asserter" => read_single(r, &mut f_asserter, "asserter", key_pos)?,

@@ -166,7 +166,7 @@ impl FromJson for Provenance {
                 "modifierExtension" => read_vec(r, &mut f_modifier_extension, "modifierExtension", key_pos)?,
                 "target" => read_vec(r, &mut f_target, "target", key_pos)?,
                 "occurredPeriod" => f_occurred.value(r, "occurredPeriod", key_pos, |r| {
-                    Ok(ProvenanceOccurred::Period(Box::new(Period::from_json(r)?)))
+                    Ok(ProvenanceOccurred::Period(read_boxed::<Period>(r)?))
                 })?,
                 "occurredDateTime" => f_occurred.value(r, "occurredDateTime", key_pos, |r| {
                     Ok(ProvenanceOccurred::DateTime(Primitive::new(

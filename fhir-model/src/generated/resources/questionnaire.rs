@@ -576,19 +576,15 @@ impl FromJson for QuestionnaireItemEnableWhen {
                 })?,
                 "_answerString" => f_answer.element(r, "answerString", key_pos)?,
                 "answerCoding" => f_answer.value(r, "answerCoding", key_pos, |r| {
-                    Ok(QuestionnaireItemEnableWhenAnswer::Coding(Box::new(Coding::from_json(
-                        r,
-                    )?)))
+                    Ok(QuestionnaireItemEnableWhenAnswer::Coding(read_boxed::<Coding>(r)?))
                 })?,
                 "answerQuantity" => f_answer.value(r, "answerQuantity", key_pos, |r| {
-                    Ok(QuestionnaireItemEnableWhenAnswer::Quantity(Box::new(
-                        Quantity::from_json(r)?,
-                    )))
+                    Ok(QuestionnaireItemEnableWhenAnswer::Quantity(read_boxed::<Quantity>(r)?))
                 })?,
                 "answerReference" => f_answer.value(r, "answerReference", key_pos, |r| {
-                    Ok(QuestionnaireItemEnableWhenAnswer::Reference(Box::new(
-                        Reference::from_json(r)?,
-                    )))
+                    Ok(QuestionnaireItemEnableWhenAnswer::Reference(read_boxed::<Reference>(
+                        r,
+                    )?))
                 })?,
                 _ => return Ok(false),
             }
@@ -786,14 +782,12 @@ impl FromJson for QuestionnaireItemAnswerOption {
                 })?,
                 "_valueString" => f_value.element(r, "valueString", key_pos)?,
                 "valueCoding" => f_value.value(r, "valueCoding", key_pos, |r| {
-                    Ok(QuestionnaireItemAnswerOptionValue::Coding(Box::new(Coding::from_json(
-                        r,
-                    )?)))
+                    Ok(QuestionnaireItemAnswerOptionValue::Coding(read_boxed::<Coding>(r)?))
                 })?,
                 "valueReference" => f_value.value(r, "valueReference", key_pos, |r| {
-                    Ok(QuestionnaireItemAnswerOptionValue::Reference(Box::new(
-                        Reference::from_json(r)?,
-                    )))
+                    Ok(QuestionnaireItemAnswerOptionValue::Reference(read_boxed::<Reference>(
+                        r,
+                    )?))
                 })?,
                 "initialSelected" => f_initial_selected.value(r, "initialSelected", key_pos, Fmt::Fixed)?,
                 "_initialSelected" => f_initial_selected.element(r, "initialSelected", key_pos)?,
@@ -1070,22 +1064,16 @@ impl FromJson for QuestionnaireItemInitial {
                 })?,
                 "_valueUri" => f_value.element(r, "valueUri", key_pos)?,
                 "valueAttachment" => f_value.value(r, "valueAttachment", key_pos, |r| {
-                    Ok(QuestionnaireItemInitialValue::Attachment(Box::new(
-                        Attachment::from_json(r)?,
-                    )))
+                    Ok(QuestionnaireItemInitialValue::Attachment(read_boxed::<Attachment>(r)?))
                 })?,
                 "valueCoding" => f_value.value(r, "valueCoding", key_pos, |r| {
-                    Ok(QuestionnaireItemInitialValue::Coding(Box::new(Coding::from_json(r)?)))
+                    Ok(QuestionnaireItemInitialValue::Coding(read_boxed::<Coding>(r)?))
                 })?,
                 "valueQuantity" => f_value.value(r, "valueQuantity", key_pos, |r| {
-                    Ok(QuestionnaireItemInitialValue::Quantity(Box::new(Quantity::from_json(
-                        r,
-                    )?)))
+                    Ok(QuestionnaireItemInitialValue::Quantity(read_boxed::<Quantity>(r)?))
                 })?,
                 "valueReference" => f_value.value(r, "valueReference", key_pos, |r| {
-                    Ok(QuestionnaireItemInitialValue::Reference(Box::new(
-                        Reference::from_json(r)?,
-                    )))
+                    Ok(QuestionnaireItemInitialValue::Reference(read_boxed::<Reference>(r)?))
                 })?,
                 _ => return Ok(false),
             }

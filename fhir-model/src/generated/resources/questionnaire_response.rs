@@ -476,24 +476,24 @@ impl FromJson for QuestionnaireResponseItemAnswer {
                 })?,
                 "_valueUri" => f_value.element(r, "valueUri", key_pos)?,
                 "valueAttachment" => f_value.value(r, "valueAttachment", key_pos, |r| {
-                    Ok(QuestionnaireResponseItemAnswerValue::Attachment(Box::new(
-                        Attachment::from_json(r)?,
-                    )))
+                    Ok(QuestionnaireResponseItemAnswerValue::Attachment(read_boxed::<
+                        Attachment,
+                    >(
+                        r
+                    )?))
                 })?,
                 "valueCoding" => f_value.value(r, "valueCoding", key_pos, |r| {
-                    Ok(QuestionnaireResponseItemAnswerValue::Coding(Box::new(
-                        Coding::from_json(r)?,
-                    )))
+                    Ok(QuestionnaireResponseItemAnswerValue::Coding(read_boxed::<Coding>(r)?))
                 })?,
                 "valueQuantity" => f_value.value(r, "valueQuantity", key_pos, |r| {
-                    Ok(QuestionnaireResponseItemAnswerValue::Quantity(Box::new(
-                        Quantity::from_json(r)?,
-                    )))
+                    Ok(QuestionnaireResponseItemAnswerValue::Quantity(read_boxed::<Quantity>(
+                        r,
+                    )?))
                 })?,
                 "valueReference" => f_value.value(r, "valueReference", key_pos, |r| {
-                    Ok(QuestionnaireResponseItemAnswerValue::Reference(Box::new(
-                        Reference::from_json(r)?,
-                    )))
+                    Ok(QuestionnaireResponseItemAnswerValue::Reference(
+                        read_boxed::<Reference>(r)?,
+                    ))
                 })?,
                 "item" => read_vec(r, &mut f_item, "item", key_pos)?,
                 _ => return Ok(false),

@@ -370,13 +370,13 @@ impl FromJson for ServiceRequest {
                 "code" => read_single(r, &mut f_code, "code", key_pos)?,
                 "orderDetail" => read_vec(r, &mut f_order_detail, "orderDetail", key_pos)?,
                 "quantityQuantity" => f_quantity.value(r, "quantityQuantity", key_pos, |r| {
-                    Ok(ServiceRequestQuantity::Quantity(Box::new(Quantity::from_json(r)?)))
+                    Ok(ServiceRequestQuantity::Quantity(read_boxed::<Quantity>(r)?))
                 })?,
                 "quantityRatio" => f_quantity.value(r, "quantityRatio", key_pos, |r| {
-                    Ok(ServiceRequestQuantity::Ratio(Box::new(Ratio::from_json(r)?)))
+                    Ok(ServiceRequestQuantity::Ratio(read_boxed::<Ratio>(r)?))
                 })?,
                 "quantityRange" => f_quantity.value(r, "quantityRange", key_pos, |r| {
-                    Ok(ServiceRequestQuantity::Range(Box::new(Range::from_json(r)?)))
+                    Ok(ServiceRequestQuantity::Range(read_boxed::<Range>(r)?))
                 })?,
                 "subject" => read_single(r, &mut f_subject, "subject", key_pos)?,
                 "encounter" => read_single(r, &mut f_encounter, "encounter", key_pos)?,
@@ -387,10 +387,10 @@ impl FromJson for ServiceRequest {
                 })?,
                 "_occurrenceDateTime" => f_occurrence.element(r, "occurrenceDateTime", key_pos)?,
                 "occurrencePeriod" => f_occurrence.value(r, "occurrencePeriod", key_pos, |r| {
-                    Ok(ServiceRequestOccurrence::Period(Box::new(Period::from_json(r)?)))
+                    Ok(ServiceRequestOccurrence::Period(read_boxed::<Period>(r)?))
                 })?,
                 "occurrenceTiming" => f_occurrence.value(r, "occurrenceTiming", key_pos, |r| {
-                    Ok(ServiceRequestOccurrence::Timing(Box::new(Timing::from_json(r)?)))
+                    Ok(ServiceRequestOccurrence::Timing(read_boxed::<Timing>(r)?))
                 })?,
                 "asNeededBoolean" => f_as_needed.value(r, "asNeededBoolean", key_pos, |r| {
                     Ok(ServiceRequestAsNeeded::Boolean(Primitive::new(
@@ -399,9 +399,9 @@ impl FromJson for ServiceRequest {
                 })?,
                 "_asNeededBoolean" => f_as_needed.element(r, "asNeededBoolean", key_pos)?,
                 "asNeededCodeableConcept" => f_as_needed.value(r, "asNeededCodeableConcept", key_pos, |r| {
-                    Ok(ServiceRequestAsNeeded::CodeableConcept(Box::new(
-                        CodeableConcept::from_json(r)?,
-                    )))
+                    Ok(ServiceRequestAsNeeded::CodeableConcept(read_boxed::<CodeableConcept>(
+                        r,
+                    )?))
                 })?,
                 "authoredOn" => f_authored_on.value(r, "authoredOn", key_pos, Fmt::Fixed)?,
                 "_authoredOn" => f_authored_on.element(r, "authoredOn", key_pos)?,

@@ -1070,107 +1070,99 @@ impl FromJson for TaskInput {
                 })?,
                 "_valueUuid" => f_value.element(r, "valueUuid", key_pos)?,
                 "valueAddress" => f_value.value(r, "valueAddress", key_pos, |r| {
-                    Ok(TaskInputValue::Address(Box::new(Address::from_json(r)?)))
+                    Ok(TaskInputValue::Address(read_boxed::<Address>(r)?))
                 })?,
                 "valueAge" => f_value.value(r, "valueAge", key_pos, |r| {
-                    Ok(TaskInputValue::Age(Box::new(Age::from_json(r)?)))
+                    Ok(TaskInputValue::Age(read_boxed::<Age>(r)?))
                 })?,
                 "valueAnnotation" => f_value.value(r, "valueAnnotation", key_pos, |r| {
-                    Ok(TaskInputValue::Annotation(Box::new(Annotation::from_json(r)?)))
+                    Ok(TaskInputValue::Annotation(read_boxed::<Annotation>(r)?))
                 })?,
                 "valueAttachment" => f_value.value(r, "valueAttachment", key_pos, |r| {
-                    Ok(TaskInputValue::Attachment(Box::new(Attachment::from_json(r)?)))
+                    Ok(TaskInputValue::Attachment(read_boxed::<Attachment>(r)?))
                 })?,
                 "valueCodeableConcept" => f_value.value(r, "valueCodeableConcept", key_pos, |r| {
-                    Ok(TaskInputValue::CodeableConcept(Box::new(CodeableConcept::from_json(
-                        r,
-                    )?)))
+                    Ok(TaskInputValue::CodeableConcept(read_boxed::<CodeableConcept>(r)?))
                 })?,
                 "valueCoding" => f_value.value(r, "valueCoding", key_pos, |r| {
-                    Ok(TaskInputValue::Coding(Box::new(Coding::from_json(r)?)))
+                    Ok(TaskInputValue::Coding(read_boxed::<Coding>(r)?))
                 })?,
                 "valueContactPoint" => f_value.value(r, "valueContactPoint", key_pos, |r| {
-                    Ok(TaskInputValue::ContactPoint(Box::new(ContactPoint::from_json(r)?)))
+                    Ok(TaskInputValue::ContactPoint(read_boxed::<ContactPoint>(r)?))
                 })?,
                 "valueCount" => f_value.value(r, "valueCount", key_pos, |r| {
-                    Ok(TaskInputValue::Count(Box::new(Count::from_json(r)?)))
+                    Ok(TaskInputValue::Count(read_boxed::<Count>(r)?))
                 })?,
                 "valueDistance" => f_value.value(r, "valueDistance", key_pos, |r| {
-                    Ok(TaskInputValue::Distance(Box::new(Distance::from_json(r)?)))
+                    Ok(TaskInputValue::Distance(read_boxed::<Distance>(r)?))
                 })?,
                 "valueDuration" => f_value.value(r, "valueDuration", key_pos, |r| {
-                    Ok(TaskInputValue::Duration(Box::new(Duration::from_json(r)?)))
+                    Ok(TaskInputValue::Duration(read_boxed::<Duration>(r)?))
                 })?,
                 "valueHumanName" => f_value.value(r, "valueHumanName", key_pos, |r| {
-                    Ok(TaskInputValue::HumanName(Box::new(HumanName::from_json(r)?)))
+                    Ok(TaskInputValue::HumanName(read_boxed::<HumanName>(r)?))
                 })?,
                 "valueIdentifier" => f_value.value(r, "valueIdentifier", key_pos, |r| {
-                    Ok(TaskInputValue::Identifier(Box::new(Identifier::from_json(r)?)))
+                    Ok(TaskInputValue::Identifier(read_boxed::<Identifier>(r)?))
                 })?,
                 "valueMoney" => f_value.value(r, "valueMoney", key_pos, |r| {
-                    Ok(TaskInputValue::Money(Box::new(Money::from_json(r)?)))
+                    Ok(TaskInputValue::Money(read_boxed::<Money>(r)?))
                 })?,
                 "valuePeriod" => f_value.value(r, "valuePeriod", key_pos, |r| {
-                    Ok(TaskInputValue::Period(Box::new(Period::from_json(r)?)))
+                    Ok(TaskInputValue::Period(read_boxed::<Period>(r)?))
                 })?,
                 "valueQuantity" => f_value.value(r, "valueQuantity", key_pos, |r| {
-                    Ok(TaskInputValue::Quantity(Box::new(Quantity::from_json(r)?)))
+                    Ok(TaskInputValue::Quantity(read_boxed::<Quantity>(r)?))
                 })?,
                 "valueRange" => f_value.value(r, "valueRange", key_pos, |r| {
-                    Ok(TaskInputValue::Range(Box::new(Range::from_json(r)?)))
+                    Ok(TaskInputValue::Range(read_boxed::<Range>(r)?))
                 })?,
                 "valueRatio" => f_value.value(r, "valueRatio", key_pos, |r| {
-                    Ok(TaskInputValue::Ratio(Box::new(Ratio::from_json(r)?)))
+                    Ok(TaskInputValue::Ratio(read_boxed::<Ratio>(r)?))
                 })?,
                 "valueReference" => f_value.value(r, "valueReference", key_pos, |r| {
-                    Ok(TaskInputValue::Reference(Box::new(Reference::from_json(r)?)))
+                    Ok(TaskInputValue::Reference(read_boxed::<Reference>(r)?))
                 })?,
                 "valueSampledData" => f_value.value(r, "valueSampledData", key_pos, |r| {
-                    Ok(TaskInputValue::SampledData(Box::new(SampledData::from_json(r)?)))
+                    Ok(TaskInputValue::SampledData(read_boxed::<SampledData>(r)?))
                 })?,
                 "valueSignature" => f_value.value(r, "valueSignature", key_pos, |r| {
-                    Ok(TaskInputValue::Signature(Box::new(Signature::from_json(r)?)))
+                    Ok(TaskInputValue::Signature(read_boxed::<Signature>(r)?))
                 })?,
                 "valueTiming" => f_value.value(r, "valueTiming", key_pos, |r| {
-                    Ok(TaskInputValue::Timing(Box::new(Timing::from_json(r)?)))
+                    Ok(TaskInputValue::Timing(read_boxed::<Timing>(r)?))
                 })?,
                 "valueContactDetail" => f_value.value(r, "valueContactDetail", key_pos, |r| {
-                    Ok(TaskInputValue::ContactDetail(Box::new(ContactDetail::from_json(r)?)))
+                    Ok(TaskInputValue::ContactDetail(read_boxed::<ContactDetail>(r)?))
                 })?,
                 "valueContributor" => f_value.value(r, "valueContributor", key_pos, |r| {
-                    Ok(TaskInputValue::Contributor(Box::new(Contributor::from_json(r)?)))
+                    Ok(TaskInputValue::Contributor(read_boxed::<Contributor>(r)?))
                 })?,
                 "valueDataRequirement" => f_value.value(r, "valueDataRequirement", key_pos, |r| {
-                    Ok(TaskInputValue::DataRequirement(Box::new(DataRequirement::from_json(
-                        r,
-                    )?)))
+                    Ok(TaskInputValue::DataRequirement(read_boxed::<DataRequirement>(r)?))
                 })?,
                 "valueExpression" => f_value.value(r, "valueExpression", key_pos, |r| {
-                    Ok(TaskInputValue::Expression(Box::new(Expression::from_json(r)?)))
+                    Ok(TaskInputValue::Expression(read_boxed::<Expression>(r)?))
                 })?,
                 "valueParameterDefinition" => f_value.value(r, "valueParameterDefinition", key_pos, |r| {
-                    Ok(TaskInputValue::ParameterDefinition(Box::new(
-                        ParameterDefinition::from_json(r)?,
-                    )))
+                    Ok(TaskInputValue::ParameterDefinition(read_boxed::<ParameterDefinition>(
+                        r,
+                    )?))
                 })?,
                 "valueRelatedArtifact" => f_value.value(r, "valueRelatedArtifact", key_pos, |r| {
-                    Ok(TaskInputValue::RelatedArtifact(Box::new(RelatedArtifact::from_json(
-                        r,
-                    )?)))
+                    Ok(TaskInputValue::RelatedArtifact(read_boxed::<RelatedArtifact>(r)?))
                 })?,
                 "valueTriggerDefinition" => f_value.value(r, "valueTriggerDefinition", key_pos, |r| {
-                    Ok(TaskInputValue::TriggerDefinition(Box::new(
-                        TriggerDefinition::from_json(r)?,
-                    )))
+                    Ok(TaskInputValue::TriggerDefinition(read_boxed::<TriggerDefinition>(r)?))
                 })?,
                 "valueUsageContext" => f_value.value(r, "valueUsageContext", key_pos, |r| {
-                    Ok(TaskInputValue::UsageContext(Box::new(UsageContext::from_json(r)?)))
+                    Ok(TaskInputValue::UsageContext(read_boxed::<UsageContext>(r)?))
                 })?,
                 "valueDosage" => f_value.value(r, "valueDosage", key_pos, |r| {
-                    Ok(TaskInputValue::Dosage(Box::new(Dosage::from_json(r)?)))
+                    Ok(TaskInputValue::Dosage(read_boxed::<Dosage>(r)?))
                 })?,
                 "valueMeta" => f_value.value(r, "valueMeta", key_pos, |r| {
-                    Ok(TaskInputValue::Meta(Box::new(Meta::from_json(r)?)))
+                    Ok(TaskInputValue::Meta(read_boxed::<Meta>(r)?))
                 })?,
                 _ => return Ok(false),
             }
@@ -1778,107 +1770,99 @@ impl FromJson for TaskOutput {
                 })?,
                 "_valueUuid" => f_value.element(r, "valueUuid", key_pos)?,
                 "valueAddress" => f_value.value(r, "valueAddress", key_pos, |r| {
-                    Ok(TaskOutputValue::Address(Box::new(Address::from_json(r)?)))
+                    Ok(TaskOutputValue::Address(read_boxed::<Address>(r)?))
                 })?,
                 "valueAge" => f_value.value(r, "valueAge", key_pos, |r| {
-                    Ok(TaskOutputValue::Age(Box::new(Age::from_json(r)?)))
+                    Ok(TaskOutputValue::Age(read_boxed::<Age>(r)?))
                 })?,
                 "valueAnnotation" => f_value.value(r, "valueAnnotation", key_pos, |r| {
-                    Ok(TaskOutputValue::Annotation(Box::new(Annotation::from_json(r)?)))
+                    Ok(TaskOutputValue::Annotation(read_boxed::<Annotation>(r)?))
                 })?,
                 "valueAttachment" => f_value.value(r, "valueAttachment", key_pos, |r| {
-                    Ok(TaskOutputValue::Attachment(Box::new(Attachment::from_json(r)?)))
+                    Ok(TaskOutputValue::Attachment(read_boxed::<Attachment>(r)?))
                 })?,
                 "valueCodeableConcept" => f_value.value(r, "valueCodeableConcept", key_pos, |r| {
-                    Ok(TaskOutputValue::CodeableConcept(Box::new(CodeableConcept::from_json(
-                        r,
-                    )?)))
+                    Ok(TaskOutputValue::CodeableConcept(read_boxed::<CodeableConcept>(r)?))
                 })?,
                 "valueCoding" => f_value.value(r, "valueCoding", key_pos, |r| {
-                    Ok(TaskOutputValue::Coding(Box::new(Coding::from_json(r)?)))
+                    Ok(TaskOutputValue::Coding(read_boxed::<Coding>(r)?))
                 })?,
                 "valueContactPoint" => f_value.value(r, "valueContactPoint", key_pos, |r| {
-                    Ok(TaskOutputValue::ContactPoint(Box::new(ContactPoint::from_json(r)?)))
+                    Ok(TaskOutputValue::ContactPoint(read_boxed::<ContactPoint>(r)?))
                 })?,
                 "valueCount" => f_value.value(r, "valueCount", key_pos, |r| {
-                    Ok(TaskOutputValue::Count(Box::new(Count::from_json(r)?)))
+                    Ok(TaskOutputValue::Count(read_boxed::<Count>(r)?))
                 })?,
                 "valueDistance" => f_value.value(r, "valueDistance", key_pos, |r| {
-                    Ok(TaskOutputValue::Distance(Box::new(Distance::from_json(r)?)))
+                    Ok(TaskOutputValue::Distance(read_boxed::<Distance>(r)?))
                 })?,
                 "valueDuration" => f_value.value(r, "valueDuration", key_pos, |r| {
-                    Ok(TaskOutputValue::Duration(Box::new(Duration::from_json(r)?)))
+                    Ok(TaskOutputValue::Duration(read_boxed::<Duration>(r)?))
                 })?,
                 "valueHumanName" => f_value.value(r, "valueHumanName", key_pos, |r| {
-                    Ok(TaskOutputValue::HumanName(Box::new(HumanName::from_json(r)?)))
+                    Ok(TaskOutputValue::HumanName(read_boxed::<HumanName>(r)?))
                 })?,
                 "valueIdentifier" => f_value.value(r, "valueIdentifier", key_pos, |r| {
-                    Ok(TaskOutputValue::Identifier(Box::new(Identifier::from_json(r)?)))
+                    Ok(TaskOutputValue::Identifier(read_boxed::<Identifier>(r)?))
                 })?,
                 "valueMoney" => f_value.value(r, "valueMoney", key_pos, |r| {
-                    Ok(TaskOutputValue::Money(Box::new(Money::from_json(r)?)))
+                    Ok(TaskOutputValue::Money(read_boxed::<Money>(r)?))
                 })?,
                 "valuePeriod" => f_value.value(r, "valuePeriod", key_pos, |r| {
-                    Ok(TaskOutputValue::Period(Box::new(Period::from_json(r)?)))
+                    Ok(TaskOutputValue::Period(read_boxed::<Period>(r)?))
                 })?,
                 "valueQuantity" => f_value.value(r, "valueQuantity", key_pos, |r| {
-                    Ok(TaskOutputValue::Quantity(Box::new(Quantity::from_json(r)?)))
+                    Ok(TaskOutputValue::Quantity(read_boxed::<Quantity>(r)?))
                 })?,
                 "valueRange" => f_value.value(r, "valueRange", key_pos, |r| {
-                    Ok(TaskOutputValue::Range(Box::new(Range::from_json(r)?)))
+                    Ok(TaskOutputValue::Range(read_boxed::<Range>(r)?))
                 })?,
                 "valueRatio" => f_value.value(r, "valueRatio", key_pos, |r| {
-                    Ok(TaskOutputValue::Ratio(Box::new(Ratio::from_json(r)?)))
+                    Ok(TaskOutputValue::Ratio(read_boxed::<Ratio>(r)?))
                 })?,
                 "valueReference" => f_value.value(r, "valueReference", key_pos, |r| {
-                    Ok(TaskOutputValue::Reference(Box::new(Reference::from_json(r)?)))
+                    Ok(TaskOutputValue::Reference(read_boxed::<Reference>(r)?))
                 })?,
                 "valueSampledData" => f_value.value(r, "valueSampledData", key_pos, |r| {
-                    Ok(TaskOutputValue::SampledData(Box::new(SampledData::from_json(r)?)))
+                    Ok(TaskOutputValue::SampledData(read_boxed::<SampledData>(r)?))
                 })?,
                 "valueSignature" => f_value.value(r, "valueSignature", key_pos, |r| {
-                    Ok(TaskOutputValue::Signature(Box::new(Signature::from_json(r)?)))
+                    Ok(TaskOutputValue::Signature(read_boxed::<Signature>(r)?))
                 })?,
                 "valueTiming" => f_value.value(r, "valueTiming", key_pos, |r| {
-                    Ok(TaskOutputValue::Timing(Box::new(Timing::from_json(r)?)))
+                    Ok(TaskOutputValue::Timing(read_boxed::<Timing>(r)?))
                 })?,
                 "valueContactDetail" => f_value.value(r, "valueContactDetail", key_pos, |r| {
-                    Ok(TaskOutputValue::ContactDetail(Box::new(ContactDetail::from_json(r)?)))
+                    Ok(TaskOutputValue::ContactDetail(read_boxed::<ContactDetail>(r)?))
                 })?,
                 "valueContributor" => f_value.value(r, "valueContributor", key_pos, |r| {
-                    Ok(TaskOutputValue::Contributor(Box::new(Contributor::from_json(r)?)))
+                    Ok(TaskOutputValue::Contributor(read_boxed::<Contributor>(r)?))
                 })?,
                 "valueDataRequirement" => f_value.value(r, "valueDataRequirement", key_pos, |r| {
-                    Ok(TaskOutputValue::DataRequirement(Box::new(DataRequirement::from_json(
-                        r,
-                    )?)))
+                    Ok(TaskOutputValue::DataRequirement(read_boxed::<DataRequirement>(r)?))
                 })?,
                 "valueExpression" => f_value.value(r, "valueExpression", key_pos, |r| {
-                    Ok(TaskOutputValue::Expression(Box::new(Expression::from_json(r)?)))
+                    Ok(TaskOutputValue::Expression(read_boxed::<Expression>(r)?))
                 })?,
                 "valueParameterDefinition" => f_value.value(r, "valueParameterDefinition", key_pos, |r| {
-                    Ok(TaskOutputValue::ParameterDefinition(Box::new(
-                        ParameterDefinition::from_json(r)?,
-                    )))
+                    Ok(TaskOutputValue::ParameterDefinition(read_boxed::<ParameterDefinition>(
+                        r,
+                    )?))
                 })?,
                 "valueRelatedArtifact" => f_value.value(r, "valueRelatedArtifact", key_pos, |r| {
-                    Ok(TaskOutputValue::RelatedArtifact(Box::new(RelatedArtifact::from_json(
-                        r,
-                    )?)))
+                    Ok(TaskOutputValue::RelatedArtifact(read_boxed::<RelatedArtifact>(r)?))
                 })?,
                 "valueTriggerDefinition" => f_value.value(r, "valueTriggerDefinition", key_pos, |r| {
-                    Ok(TaskOutputValue::TriggerDefinition(Box::new(
-                        TriggerDefinition::from_json(r)?,
-                    )))
+                    Ok(TaskOutputValue::TriggerDefinition(read_boxed::<TriggerDefinition>(r)?))
                 })?,
                 "valueUsageContext" => f_value.value(r, "valueUsageContext", key_pos, |r| {
-                    Ok(TaskOutputValue::UsageContext(Box::new(UsageContext::from_json(r)?)))
+                    Ok(TaskOutputValue::UsageContext(read_boxed::<UsageContext>(r)?))
                 })?,
                 "valueDosage" => f_value.value(r, "valueDosage", key_pos, |r| {
-                    Ok(TaskOutputValue::Dosage(Box::new(Dosage::from_json(r)?)))
+                    Ok(TaskOutputValue::Dosage(read_boxed::<Dosage>(r)?))
                 })?,
                 "valueMeta" => f_value.value(r, "valueMeta", key_pos, |r| {
-                    Ok(TaskOutputValue::Meta(Box::new(Meta::from_json(r)?)))
+                    Ok(TaskOutputValue::Meta(read_boxed::<Meta>(r)?))
                 })?,
                 _ => return Ok(false),
             }
