@@ -3,6 +3,8 @@
 #[cfg(feature = "crates")]
 mod bench;
 mod codegen;
+#[cfg(feature = "crates")]
+mod fsm;
 mod shared;
 
 use std::process::ExitCode;
@@ -20,6 +22,8 @@ fn main() -> ExitCode {
         Some("codegen") => codegen::run(args.iter().any(|a| a == "--check")),
         #[cfg(feature = "crates")]
         Some("bench") => bench::run(&args[1..]),
+        #[cfg(feature = "crates")]
+        Some("fsm") => fsm::run(&args[1..]),
         _ => {
             eprint!("{USAGE}");
             return ExitCode::from(2);
