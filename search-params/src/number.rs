@@ -13,7 +13,6 @@ pub(crate) struct Dec {
     exponent: i32,
 }
 
-#[allow(dead_code)] // used by the matcher
 impl Dec {
     /// Parses `-?d+(.d+)?([eE][+-]?d+)?`.
     pub(crate) fn parse(text: &str) -> Option<Dec> {
@@ -133,7 +132,6 @@ impl SearchNumber {
         &self.text
     }
 
-    #[allow(dead_code)] // used by the matcher
     pub(crate) fn value(&self) -> Dec {
         // Validated on construction.
         Dec::parse(&self.text).unwrap_or(Dec {
