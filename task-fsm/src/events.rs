@@ -123,7 +123,8 @@ impl Machine {
     /// checked with [`check_update`]; if it breaks any error-strength rule, `task` is left
     /// unchanged and [`Error::Refused`] lists every violation.
     ///
-    /// `Resume` is only `on-hold` → `in-progress`.
+    /// `Resume` is only `on-hold` → `in-progress`; an event whose target is the current status
+    /// is refused.
     ///
     /// ```
     /// use fhir_model::{DateTime, Task, TaskIntent, TaskStatus};
@@ -144,9 +145,21 @@ impl Machine {
         let mut after = task.clone();
         let from = task.status.value.as_ref().and_then(|c| c.known());
         let to = event.target();
-        if event == Event::Resume && from != Some(TaskStatus::OnHold) {
-            // Resume means leaving on-hold; from elsewhere it would be a silent `start`.
-            let found = task.status.value.as_ref().map_or("(none)", |c| c.code());
+        let found = task.status.value.as_ref().map_or("(none)", |c| c.code());
+        // An event is a status change: repeating one (cancel a cancelled Task) would only rewrite
+        // statusReason and lastModified. Resume means leaving on-hold; from elsewhere it would
+        // be a silent `start`.
+        let refusal = if from == Some(to) {
+            Some(format!(
+                "the Task is already {found}; {} would not change the status",
+                event.name()
+            ))
+        } else if event == Event::Resume && from != Some(TaskStatus::OnHold) {
+            Some(format!("resume applies to an on-hold Task, found {found}"))
+        } else {
+            None
+        };
+        if let Some(reason) = refusal {
             return Err(Error::Refused {
                 machine: self.name().to_owned(),
                 event: event.name(),
@@ -155,7 +168,7 @@ impl Machine {
                     path: "Task.status".into(),
                     rule: crate::RuleKind::IllegalTransition,
                     severity: crate::Severity::Error,
-                    reason: format!("resume applies to an on-hold Task, found {found}"),
+                    reason,
                     source: "task-fsm event API".into(),
                 }],
             });
