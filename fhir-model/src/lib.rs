@@ -37,6 +37,8 @@ pub mod primitive;
 mod reference;
 pub mod resource;
 pub mod temporal;
+#[cfg(feature = "xml")]
+pub mod xml;
 
 pub use coded::{CodeEnum, Coded};
 pub use decimal::Decimal;

@@ -19,11 +19,26 @@ pub trait FhirResource: Sized {
 }
 
 /// A resource of an R4 type the crate does not model, kept exactly as read so that a Bundle
-/// or `contained` holding it still round-trips.
+/// or `contained` holding it still round-trips in the format it was read from.
+///
+/// Without the type's definition its content cannot be mapped between JSON and XML (which
+/// elements repeat, which values are numbers), so it is kept only in its own format: writing
+/// one read from JSON as XML fails with [`crate::xml::ErrorKind::CrossFormat`], and
+/// [`crate::xml::to_json_string`] refuses one read from XML. ([`json::to_string`](crate::json::to_string)
+/// cannot fail; for a resource kept as XML it writes only the `resourceType`, so convert
+/// XML to JSON with [`crate::xml::to_json_string`].)
 #[derive(Debug, Clone, PartialEq)]
 pub struct UnknownResource {
     resource_type: String,
-    json: JsonValue,
+    content: Content,
+}
+
+/// The content of an [`UnknownResource`], in the format it was read from.
+#[derive(Debug, Clone, PartialEq)]
+enum Content {
+    Json(JsonValue),
+    #[cfg(feature = "xml")]
+    Xml(crate::xml::Element),
 }
 
 impl UnknownResource {
@@ -34,18 +49,54 @@ impl UnknownResource {
 
     /// The `id`, if present.
     pub fn id(&self) -> Option<&str> {
-        self.json.get("id").and_then(JsonValue::as_str)
+        match &self.content {
+            Content::Json(json) => json.get("id").and_then(JsonValue::as_str),
+            #[cfg(feature = "xml")]
+            Content::Xml(xml) => xml.child("id").and_then(|id| id.attribute("value")),
+        }
     }
 
-    /// The JSON content as read (including `resourceType`).
-    pub fn json(&self) -> &JsonValue {
-        &self.json
+    /// The JSON content as read (including `resourceType`), when it was read from JSON.
+    pub fn json(&self) -> Option<&JsonValue> {
+        match &self.content {
+            Content::Json(json) => Some(json),
+            #[cfg(feature = "xml")]
+            Content::Xml(_) => None,
+        }
+    }
+
+    /// The XML element as read, when it was read from XML.
+    #[cfg(feature = "xml")]
+    pub fn xml(&self) -> Option<&crate::xml::Element> {
+        match &self.content {
+            Content::Xml(xml) => Some(xml),
+            Content::Json(_) => None,
+        }
+    }
+
+    /// A resource of type `resource_type` kept as the XML element read.
+    #[cfg(feature = "xml")]
+    pub(crate) fn from_xml(resource_type: String, xml: crate::xml::Element) -> Self {
+        UnknownResource {
+            resource_type,
+            content: Content::Xml(xml),
+        }
     }
 }
 
 impl ToJson for UnknownResource {
     fn write_json(&self, w: &mut JsonWriter) {
-        w.value(&self.json)
+        match &self.content {
+            Content::Json(json) => w.value(json),
+            #[cfg(feature = "xml")]
+            Content::Xml(_) => {
+                // Kept as XML only: see the type's documentation.
+                w.begin_object();
+                w.key("resourceType");
+                w.string(&self.resource_type);
+                w.end_object();
+            }
+        }
     }
 }
 
@@ -57,6 +108,6 @@ pub(crate) fn read_unknown_resource(r: &mut JsonReader<'_>, name: &str, type_at:
     let json = r.read_value()?;
     Ok(Resource::Other(UnknownResource {
         resource_type: name.to_owned(),
-        json,
+        content: Content::Json(json),
     }))
 }

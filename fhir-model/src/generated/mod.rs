@@ -6,3 +6,5 @@ pub mod codes;
 pub mod datatypes;
 pub mod resource;
 pub mod resources;
+#[cfg(feature = "xml")]
+mod xml;

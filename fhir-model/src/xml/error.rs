@@ -125,7 +125,10 @@ impl fmt::Display for ErrorKind {
             ErrorKind::InvalidCharacter(c) => write!(f, "expected an XML character, found {c}"),
             ErrorKind::ProcessingInstruction(t) => write!(f, "expected no processing instruction, found <?{t}"),
             ErrorKind::MissingNamespace(e) => {
-                write!(f, "expected element {e:?} in namespace \"http://hl7.org/fhir\", found no namespace")
+                write!(
+                    f,
+                    "expected element {e:?} in namespace \"http://hl7.org/fhir\", found no namespace"
+                )
             }
             ErrorKind::WrongNamespace { expected, found } => {
                 write!(f, "expected namespace {expected:?}, found {found:?}")
@@ -134,17 +137,26 @@ impl fmt::Display for ErrorKind {
             ErrorKind::UnknownElement(e) => write!(f, "unknown element {e:?}"),
             ErrorKind::UnknownAttribute(a) => write!(f, "unknown attribute {a:?}"),
             ErrorKind::OutOfOrder { element, after } => {
-                write!(f, "expected element {element:?} before {after:?} (definition order), found it after")
+                write!(
+                    f,
+                    "expected element {element:?} before {after:?} (definition order), found it after"
+                )
             }
             ErrorKind::DuplicateElement(e) => write!(f, "expected element {e:?} once, found it again"),
             ErrorKind::ChoiceConflict { first, second } => {
-                write!(f, "expected one choice of a [x] element, found both {first:?} and {second:?}")
+                write!(
+                    f,
+                    "expected one choice of a [x] element, found both {first:?} and {second:?}"
+                )
             }
             ErrorKind::ValueOnComplex(e) => {
                 write!(f, "expected no value attribute on {e:?} (a complex type), found one")
             }
             ErrorKind::EmptyElement(e) => {
-                write!(f, "expected a value attribute, an id or extensions on {e:?}, found none")
+                write!(
+                    f,
+                    "expected a value attribute, an id or extensions on {e:?}, found none"
+                )
             }
             ErrorKind::UnexpectedText => f.write_str("expected elements, found text"),
             ErrorKind::MissingElement(e) => write!(f, "expected required element {e:?}, found none"),
@@ -161,7 +173,11 @@ impl fmt::Display for ErrorKind {
             ErrorKind::UnknownCode { code, value_set } => write!(f, "expected a code from {value_set}, found {code:?}"),
             ErrorKind::NotXhtml(m) => write!(f, "expected one XHTML div element, found {m}"),
             ErrorKind::TooDeep(limit) => write!(f, "nesting deeper than the limit of {limit}"),
-            ErrorKind::CrossFormat { resource_type, from, to } => write!(
+            ErrorKind::CrossFormat {
+                resource_type,
+                from,
+                to,
+            } => write!(
                 f,
                 "a {resource_type} resource (a type this crate does not model) was read from {from} and can only be \
                  written as {from}, not {to}"

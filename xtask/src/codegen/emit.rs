@@ -590,7 +590,7 @@ pub fn emit(model: &Model) -> BTreeMap<String, String> {
     files.insert("resource.rs".to_owned(), emit_resource_enum(model));
     let mut m = String::from(HEADER);
     m.push_str(
-        "//! Generated model code.\n\npub mod codes;\npub mod datatypes;\npub mod resource;\npub mod resources;\n",
+        "//! Generated model code.\n\npub mod codes;\npub mod datatypes;\npub mod resource;\npub mod resources;\n#[cfg(feature = \"xml\")]\nmod xml;\n",
     );
     files.insert("mod.rs".to_owned(), m);
     files

@@ -2,6 +2,7 @@
 
 mod defs;
 mod emit;
+mod emit_xml;
 pub mod model;
 mod search;
 
@@ -46,7 +47,8 @@ pub struct Output {
 
 fn model_output(defs: &Definitions) -> Result<Output, String> {
     let model = model::build(defs)?;
-    let files = emit::emit(&model);
+    let mut files = emit::emit(&model);
+    files.extend(emit_xml::emit(&model));
     Ok(Output {
         dir: workspace_root().join("fhir-model/src/generated"),
         files,
