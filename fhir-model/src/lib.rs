@@ -45,7 +45,7 @@ pub use decimal::Decimal;
 pub use generated::codes::*;
 pub use generated::datatypes::*;
 pub use generated::resources::*;
-pub use primitive::Primitive;
+pub use primitive::{Primitive, PrimitiveElement};
 pub use reference::ReferenceTarget;
 pub use resource::{FhirResource, Resource, UnknownResource, R4_RESOURCE_TYPES};
 pub use temporal::{Date, DateTime, Instant, Precision, Time};

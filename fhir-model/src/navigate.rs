@@ -156,8 +156,8 @@ pub fn primitive_node<'a, T: AsPrimitiveRef>(fhir_type: &'static str, p: &'a Pri
     Node::Primitive(PrimitiveNode {
         fhir_type,
         value: p.value.as_ref().map(AsPrimitiveRef::as_primitive_ref),
-        id: p.id.as_deref(),
-        extension: &p.extension,
+        id: p.id(),
+        extension: p.extension(),
     })
 }
 

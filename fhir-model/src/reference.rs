@@ -79,11 +79,11 @@ impl Reference {
     /// A logical reference by identifier (`system|value`).
     pub fn to_identifier(system: &str, value: &str) -> Self {
         Reference {
-            identifier: Some(Identifier {
+            identifier: Some(Box::new(Identifier {
                 system: Some(Primitive::new(system.to_owned())),
                 value: Some(Primitive::new(value.to_owned())),
                 ..Identifier::default()
-            }),
+            })),
             ..Reference::default()
         }
     }

@@ -296,8 +296,8 @@ fn repeating_primitives_with_null_placeholders() {
     let given = &p.name[0].given;
     assert_eq!(given.len(), 3);
     assert_eq!(given[1].value, None);
-    assert_eq!(given[1].extension.len(), 1);
-    assert_eq!(given[2].id.as_deref(), Some("c"));
+    assert_eq!(given[1].extension().len(), 1);
+    assert_eq!(given[2].id(), Some("c"));
     assert_eq!(json::to_string(&p), ok);
 
     let e = json::from_str::<Patient>(r#"{"resourceType":"Patient","name":[{"given":["A",null]}]}"#).unwrap_err();
@@ -317,7 +317,7 @@ fn primitive_with_only_an_extension_on_a_required_element_and_on_a_choice() {
     let text = r#"{"resourceType":"Task","_status":{"extension":[{"url":"http://hl7.org/fhir/StructureDefinition/data-absent-reason","valueCode":"unknown"}]},"intent":"order","input":[{"type":{"text":"x"},"_valueString":{"id":"s1"}}]}"#;
     let t: Task = json::from_str(text).unwrap();
     assert_eq!(t.status.value, None);
-    assert_eq!(t.status.extension.len(), 1);
+    assert_eq!(t.status.extension().len(), 1);
     assert_eq!(json::to_string(&t), text);
     let e = err(&task_with(
         r#""input":[{"type":{"text":"x"},"valueString":"a","_valueBoolean":{"id":"b"}}]"#,

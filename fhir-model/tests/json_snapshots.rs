@@ -31,7 +31,7 @@ pub fn data_request_task() -> Task {
         TaskInputValue::String(Primitive::from("Condition?patient=B&clinical-status=active")),
     ));
     // A status carrying an extension, and a decimal whose text must survive.
-    task.status.id = Some("s".into());
+    task.status.set_id(Some("s".into()));
     task.extension.push(Extension {
         url: "http://example.org/score".into(),
         value: Some(ExtensionValue::Decimal(Primitive::new("1.50".parse().unwrap()))),
@@ -72,14 +72,15 @@ fn patient_with_gaps_in_given_names() {
             family: Some(Primitive::from("Doe")),
             given: vec![
                 Primitive::from("Jane"),
-                Primitive {
-                    extension: vec![Extension {
+                Primitive::with_element(
+                    None,
+                    None,
+                    vec![Extension {
                         url: "http://hl7.org/fhir/StructureDefinition/data-absent-reason".into(),
                         value: Some(ExtensionValue::Code(Primitive::from("masked"))),
                         ..Default::default()
                     }],
-                    ..Default::default()
-                },
+                ),
             ],
             ..Default::default()
         }],

@@ -5,6 +5,8 @@ mod bench;
 mod codegen;
 #[cfg(feature = "crates")]
 mod fsm;
+#[cfg(feature = "crates")]
+mod gen_corpus;
 mod shared;
 
 use std::process::ExitCode;
@@ -13,6 +15,8 @@ const USAGE: &str = "usage: cargo xtask <task>
 
 tasks:
   codegen [--check]     generate the models from $FHIR_SHARED/fhir-definitions (or check they are fresh)
+  gen-corpus --tasks N --seed S --out DIR
+                        write a deterministic corpus of coordination Tasks as searchset Bundles
   bench <what>          measure throughput in release (json, xml, fsm, match, validate, ndjson)
 ";
 
@@ -24,6 +28,8 @@ fn main() -> ExitCode {
         Some("bench") => bench::run(&args[1..]),
         #[cfg(feature = "crates")]
         Some("fsm") => fsm::run(&args[1..]),
+        #[cfg(feature = "crates")]
+        Some("gen-corpus") => gen_corpus::run(&args[1..]),
         _ => {
             eprint!("{USAGE}");
             return ExitCode::from(2);

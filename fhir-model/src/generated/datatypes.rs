@@ -206,8 +206,7 @@ impl Choice for AnnotationAuthor {
                     Some(Self::String(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::String(p))
             }
             _ => None,
@@ -1098,8 +1097,7 @@ impl Choice for DataRequirementDateFilterValue {
                     Some(Self::DateTime(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::DateTime(p))
             }
             _ => None,
@@ -1328,8 +1326,7 @@ impl Choice for DosageAsNeeded {
                     Some(Self::Boolean(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Boolean(p))
             }
             _ => None,
@@ -1878,8 +1875,7 @@ impl Choice for ElementDefinitionDefaultValue {
                     Some(Self::Base64Binary(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Base64Binary(p))
             }
             "defaultValueBoolean" => {
@@ -1887,8 +1883,7 @@ impl Choice for ElementDefinitionDefaultValue {
                     Some(Self::Boolean(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Boolean(p))
             }
             "defaultValueCanonical" => {
@@ -1896,8 +1891,7 @@ impl Choice for ElementDefinitionDefaultValue {
                     Some(Self::Canonical(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Canonical(p))
             }
             "defaultValueCode" => {
@@ -1905,8 +1899,7 @@ impl Choice for ElementDefinitionDefaultValue {
                     Some(Self::Code(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Code(p))
             }
             "defaultValueDate" => {
@@ -1914,8 +1907,7 @@ impl Choice for ElementDefinitionDefaultValue {
                     Some(Self::Date(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Date(p))
             }
             "defaultValueDateTime" => {
@@ -1923,8 +1915,7 @@ impl Choice for ElementDefinitionDefaultValue {
                     Some(Self::DateTime(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::DateTime(p))
             }
             "defaultValueDecimal" => {
@@ -1932,8 +1923,7 @@ impl Choice for ElementDefinitionDefaultValue {
                     Some(Self::Decimal(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Decimal(p))
             }
             "defaultValueId" => {
@@ -1941,8 +1931,7 @@ impl Choice for ElementDefinitionDefaultValue {
                     Some(Self::Id(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Id(p))
             }
             "defaultValueInstant" => {
@@ -1950,8 +1939,7 @@ impl Choice for ElementDefinitionDefaultValue {
                     Some(Self::Instant(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Instant(p))
             }
             "defaultValueInteger" => {
@@ -1959,8 +1947,7 @@ impl Choice for ElementDefinitionDefaultValue {
                     Some(Self::Integer(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Integer(p))
             }
             "defaultValueMarkdown" => {
@@ -1968,8 +1955,7 @@ impl Choice for ElementDefinitionDefaultValue {
                     Some(Self::Markdown(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Markdown(p))
             }
             "defaultValueOid" => {
@@ -1977,8 +1963,7 @@ impl Choice for ElementDefinitionDefaultValue {
                     Some(Self::Oid(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Oid(p))
             }
             "defaultValuePositiveInt" => {
@@ -1986,8 +1971,7 @@ impl Choice for ElementDefinitionDefaultValue {
                     Some(Self::PositiveInt(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::PositiveInt(p))
             }
             "defaultValueString" => {
@@ -1995,8 +1979,7 @@ impl Choice for ElementDefinitionDefaultValue {
                     Some(Self::String(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::String(p))
             }
             "defaultValueTime" => {
@@ -2004,8 +1987,7 @@ impl Choice for ElementDefinitionDefaultValue {
                     Some(Self::Time(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Time(p))
             }
             "defaultValueUnsignedInt" => {
@@ -2013,8 +1995,7 @@ impl Choice for ElementDefinitionDefaultValue {
                     Some(Self::UnsignedInt(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::UnsignedInt(p))
             }
             "defaultValueUri" => {
@@ -2022,8 +2003,7 @@ impl Choice for ElementDefinitionDefaultValue {
                     Some(Self::Uri(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Uri(p))
             }
             "defaultValueUrl" => {
@@ -2031,8 +2011,7 @@ impl Choice for ElementDefinitionDefaultValue {
                     Some(Self::Url(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Url(p))
             }
             "defaultValueUuid" => {
@@ -2040,8 +2019,7 @@ impl Choice for ElementDefinitionDefaultValue {
                     Some(Self::Uuid(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Uuid(p))
             }
             _ => None,
@@ -2274,8 +2252,7 @@ impl Choice for ElementDefinitionFixed {
                     Some(Self::Base64Binary(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Base64Binary(p))
             }
             "fixedBoolean" => {
@@ -2283,8 +2260,7 @@ impl Choice for ElementDefinitionFixed {
                     Some(Self::Boolean(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Boolean(p))
             }
             "fixedCanonical" => {
@@ -2292,8 +2268,7 @@ impl Choice for ElementDefinitionFixed {
                     Some(Self::Canonical(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Canonical(p))
             }
             "fixedCode" => {
@@ -2301,8 +2276,7 @@ impl Choice for ElementDefinitionFixed {
                     Some(Self::Code(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Code(p))
             }
             "fixedDate" => {
@@ -2310,8 +2284,7 @@ impl Choice for ElementDefinitionFixed {
                     Some(Self::Date(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Date(p))
             }
             "fixedDateTime" => {
@@ -2319,8 +2292,7 @@ impl Choice for ElementDefinitionFixed {
                     Some(Self::DateTime(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::DateTime(p))
             }
             "fixedDecimal" => {
@@ -2328,8 +2300,7 @@ impl Choice for ElementDefinitionFixed {
                     Some(Self::Decimal(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Decimal(p))
             }
             "fixedId" => {
@@ -2337,8 +2308,7 @@ impl Choice for ElementDefinitionFixed {
                     Some(Self::Id(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Id(p))
             }
             "fixedInstant" => {
@@ -2346,8 +2316,7 @@ impl Choice for ElementDefinitionFixed {
                     Some(Self::Instant(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Instant(p))
             }
             "fixedInteger" => {
@@ -2355,8 +2324,7 @@ impl Choice for ElementDefinitionFixed {
                     Some(Self::Integer(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Integer(p))
             }
             "fixedMarkdown" => {
@@ -2364,8 +2332,7 @@ impl Choice for ElementDefinitionFixed {
                     Some(Self::Markdown(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Markdown(p))
             }
             "fixedOid" => {
@@ -2373,8 +2340,7 @@ impl Choice for ElementDefinitionFixed {
                     Some(Self::Oid(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Oid(p))
             }
             "fixedPositiveInt" => {
@@ -2382,8 +2348,7 @@ impl Choice for ElementDefinitionFixed {
                     Some(Self::PositiveInt(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::PositiveInt(p))
             }
             "fixedString" => {
@@ -2391,8 +2356,7 @@ impl Choice for ElementDefinitionFixed {
                     Some(Self::String(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::String(p))
             }
             "fixedTime" => {
@@ -2400,8 +2364,7 @@ impl Choice for ElementDefinitionFixed {
                     Some(Self::Time(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Time(p))
             }
             "fixedUnsignedInt" => {
@@ -2409,8 +2372,7 @@ impl Choice for ElementDefinitionFixed {
                     Some(Self::UnsignedInt(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::UnsignedInt(p))
             }
             "fixedUri" => {
@@ -2418,8 +2380,7 @@ impl Choice for ElementDefinitionFixed {
                     Some(Self::Uri(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Uri(p))
             }
             "fixedUrl" => {
@@ -2427,8 +2388,7 @@ impl Choice for ElementDefinitionFixed {
                     Some(Self::Url(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Url(p))
             }
             "fixedUuid" => {
@@ -2436,8 +2396,7 @@ impl Choice for ElementDefinitionFixed {
                     Some(Self::Uuid(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Uuid(p))
             }
             _ => None,
@@ -2670,8 +2629,7 @@ impl Choice for ElementDefinitionPattern {
                     Some(Self::Base64Binary(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Base64Binary(p))
             }
             "patternBoolean" => {
@@ -2679,8 +2637,7 @@ impl Choice for ElementDefinitionPattern {
                     Some(Self::Boolean(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Boolean(p))
             }
             "patternCanonical" => {
@@ -2688,8 +2645,7 @@ impl Choice for ElementDefinitionPattern {
                     Some(Self::Canonical(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Canonical(p))
             }
             "patternCode" => {
@@ -2697,8 +2653,7 @@ impl Choice for ElementDefinitionPattern {
                     Some(Self::Code(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Code(p))
             }
             "patternDate" => {
@@ -2706,8 +2661,7 @@ impl Choice for ElementDefinitionPattern {
                     Some(Self::Date(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Date(p))
             }
             "patternDateTime" => {
@@ -2715,8 +2669,7 @@ impl Choice for ElementDefinitionPattern {
                     Some(Self::DateTime(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::DateTime(p))
             }
             "patternDecimal" => {
@@ -2724,8 +2677,7 @@ impl Choice for ElementDefinitionPattern {
                     Some(Self::Decimal(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Decimal(p))
             }
             "patternId" => {
@@ -2733,8 +2685,7 @@ impl Choice for ElementDefinitionPattern {
                     Some(Self::Id(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Id(p))
             }
             "patternInstant" => {
@@ -2742,8 +2693,7 @@ impl Choice for ElementDefinitionPattern {
                     Some(Self::Instant(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Instant(p))
             }
             "patternInteger" => {
@@ -2751,8 +2701,7 @@ impl Choice for ElementDefinitionPattern {
                     Some(Self::Integer(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Integer(p))
             }
             "patternMarkdown" => {
@@ -2760,8 +2709,7 @@ impl Choice for ElementDefinitionPattern {
                     Some(Self::Markdown(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Markdown(p))
             }
             "patternOid" => {
@@ -2769,8 +2717,7 @@ impl Choice for ElementDefinitionPattern {
                     Some(Self::Oid(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Oid(p))
             }
             "patternPositiveInt" => {
@@ -2778,8 +2725,7 @@ impl Choice for ElementDefinitionPattern {
                     Some(Self::PositiveInt(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::PositiveInt(p))
             }
             "patternString" => {
@@ -2787,8 +2733,7 @@ impl Choice for ElementDefinitionPattern {
                     Some(Self::String(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::String(p))
             }
             "patternTime" => {
@@ -2796,8 +2741,7 @@ impl Choice for ElementDefinitionPattern {
                     Some(Self::Time(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Time(p))
             }
             "patternUnsignedInt" => {
@@ -2805,8 +2749,7 @@ impl Choice for ElementDefinitionPattern {
                     Some(Self::UnsignedInt(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::UnsignedInt(p))
             }
             "patternUri" => {
@@ -2814,8 +2757,7 @@ impl Choice for ElementDefinitionPattern {
                     Some(Self::Uri(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Uri(p))
             }
             "patternUrl" => {
@@ -2823,8 +2765,7 @@ impl Choice for ElementDefinitionPattern {
                     Some(Self::Url(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Url(p))
             }
             "patternUuid" => {
@@ -2832,8 +2773,7 @@ impl Choice for ElementDefinitionPattern {
                     Some(Self::Uuid(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Uuid(p))
             }
             _ => None,
@@ -2984,8 +2924,7 @@ impl Choice for ElementDefinitionMinValue {
                     Some(Self::Date(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Date(p))
             }
             "minValueDateTime" => {
@@ -2993,8 +2932,7 @@ impl Choice for ElementDefinitionMinValue {
                     Some(Self::DateTime(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::DateTime(p))
             }
             "minValueInstant" => {
@@ -3002,8 +2940,7 @@ impl Choice for ElementDefinitionMinValue {
                     Some(Self::Instant(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Instant(p))
             }
             "minValueTime" => {
@@ -3011,8 +2948,7 @@ impl Choice for ElementDefinitionMinValue {
                     Some(Self::Time(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Time(p))
             }
             "minValueDecimal" => {
@@ -3020,8 +2956,7 @@ impl Choice for ElementDefinitionMinValue {
                     Some(Self::Decimal(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Decimal(p))
             }
             "minValueInteger" => {
@@ -3029,8 +2964,7 @@ impl Choice for ElementDefinitionMinValue {
                     Some(Self::Integer(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Integer(p))
             }
             "minValuePositiveInt" => {
@@ -3038,8 +2972,7 @@ impl Choice for ElementDefinitionMinValue {
                     Some(Self::PositiveInt(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::PositiveInt(p))
             }
             "minValueUnsignedInt" => {
@@ -3047,8 +2980,7 @@ impl Choice for ElementDefinitionMinValue {
                     Some(Self::UnsignedInt(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::UnsignedInt(p))
             }
             _ => None,
@@ -3117,8 +3049,7 @@ impl Choice for ElementDefinitionMaxValue {
                     Some(Self::Date(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Date(p))
             }
             "maxValueDateTime" => {
@@ -3126,8 +3057,7 @@ impl Choice for ElementDefinitionMaxValue {
                     Some(Self::DateTime(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::DateTime(p))
             }
             "maxValueInstant" => {
@@ -3135,8 +3065,7 @@ impl Choice for ElementDefinitionMaxValue {
                     Some(Self::Instant(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Instant(p))
             }
             "maxValueTime" => {
@@ -3144,8 +3073,7 @@ impl Choice for ElementDefinitionMaxValue {
                     Some(Self::Time(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Time(p))
             }
             "maxValueDecimal" => {
@@ -3153,8 +3081,7 @@ impl Choice for ElementDefinitionMaxValue {
                     Some(Self::Decimal(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Decimal(p))
             }
             "maxValueInteger" => {
@@ -3162,8 +3089,7 @@ impl Choice for ElementDefinitionMaxValue {
                     Some(Self::Integer(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Integer(p))
             }
             "maxValuePositiveInt" => {
@@ -3171,8 +3097,7 @@ impl Choice for ElementDefinitionMaxValue {
                     Some(Self::PositiveInt(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::PositiveInt(p))
             }
             "maxValueUnsignedInt" => {
@@ -3180,8 +3105,7 @@ impl Choice for ElementDefinitionMaxValue {
                     Some(Self::UnsignedInt(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::UnsignedInt(p))
             }
             _ => None,
@@ -4756,8 +4680,7 @@ impl Choice for ElementDefinitionExampleValue {
                     Some(Self::Base64Binary(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Base64Binary(p))
             }
             "valueBoolean" => {
@@ -4765,8 +4688,7 @@ impl Choice for ElementDefinitionExampleValue {
                     Some(Self::Boolean(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Boolean(p))
             }
             "valueCanonical" => {
@@ -4774,8 +4696,7 @@ impl Choice for ElementDefinitionExampleValue {
                     Some(Self::Canonical(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Canonical(p))
             }
             "valueCode" => {
@@ -4783,8 +4704,7 @@ impl Choice for ElementDefinitionExampleValue {
                     Some(Self::Code(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Code(p))
             }
             "valueDate" => {
@@ -4792,8 +4712,7 @@ impl Choice for ElementDefinitionExampleValue {
                     Some(Self::Date(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Date(p))
             }
             "valueDateTime" => {
@@ -4801,8 +4720,7 @@ impl Choice for ElementDefinitionExampleValue {
                     Some(Self::DateTime(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::DateTime(p))
             }
             "valueDecimal" => {
@@ -4810,8 +4728,7 @@ impl Choice for ElementDefinitionExampleValue {
                     Some(Self::Decimal(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Decimal(p))
             }
             "valueId" => {
@@ -4819,8 +4736,7 @@ impl Choice for ElementDefinitionExampleValue {
                     Some(Self::Id(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Id(p))
             }
             "valueInstant" => {
@@ -4828,8 +4744,7 @@ impl Choice for ElementDefinitionExampleValue {
                     Some(Self::Instant(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Instant(p))
             }
             "valueInteger" => {
@@ -4837,8 +4752,7 @@ impl Choice for ElementDefinitionExampleValue {
                     Some(Self::Integer(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Integer(p))
             }
             "valueMarkdown" => {
@@ -4846,8 +4760,7 @@ impl Choice for ElementDefinitionExampleValue {
                     Some(Self::Markdown(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Markdown(p))
             }
             "valueOid" => {
@@ -4855,8 +4768,7 @@ impl Choice for ElementDefinitionExampleValue {
                     Some(Self::Oid(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Oid(p))
             }
             "valuePositiveInt" => {
@@ -4864,8 +4776,7 @@ impl Choice for ElementDefinitionExampleValue {
                     Some(Self::PositiveInt(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::PositiveInt(p))
             }
             "valueString" => {
@@ -4873,8 +4784,7 @@ impl Choice for ElementDefinitionExampleValue {
                     Some(Self::String(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::String(p))
             }
             "valueTime" => {
@@ -4882,8 +4792,7 @@ impl Choice for ElementDefinitionExampleValue {
                     Some(Self::Time(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Time(p))
             }
             "valueUnsignedInt" => {
@@ -4891,8 +4800,7 @@ impl Choice for ElementDefinitionExampleValue {
                     Some(Self::UnsignedInt(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::UnsignedInt(p))
             }
             "valueUri" => {
@@ -4900,8 +4808,7 @@ impl Choice for ElementDefinitionExampleValue {
                     Some(Self::Uri(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Uri(p))
             }
             "valueUrl" => {
@@ -4909,8 +4816,7 @@ impl Choice for ElementDefinitionExampleValue {
                     Some(Self::Url(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Url(p))
             }
             "valueUuid" => {
@@ -4918,8 +4824,7 @@ impl Choice for ElementDefinitionExampleValue {
                     Some(Self::Uuid(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Uuid(p))
             }
             _ => None,
@@ -5879,8 +5784,7 @@ impl Choice for ExtensionValue {
                     Some(Self::Base64Binary(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Base64Binary(p))
             }
             "valueBoolean" => {
@@ -5888,8 +5792,7 @@ impl Choice for ExtensionValue {
                     Some(Self::Boolean(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Boolean(p))
             }
             "valueCanonical" => {
@@ -5897,8 +5800,7 @@ impl Choice for ExtensionValue {
                     Some(Self::Canonical(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Canonical(p))
             }
             "valueCode" => {
@@ -5906,8 +5808,7 @@ impl Choice for ExtensionValue {
                     Some(Self::Code(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Code(p))
             }
             "valueDate" => {
@@ -5915,8 +5816,7 @@ impl Choice for ExtensionValue {
                     Some(Self::Date(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Date(p))
             }
             "valueDateTime" => {
@@ -5924,8 +5824,7 @@ impl Choice for ExtensionValue {
                     Some(Self::DateTime(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::DateTime(p))
             }
             "valueDecimal" => {
@@ -5933,8 +5832,7 @@ impl Choice for ExtensionValue {
                     Some(Self::Decimal(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Decimal(p))
             }
             "valueId" => {
@@ -5942,8 +5840,7 @@ impl Choice for ExtensionValue {
                     Some(Self::Id(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Id(p))
             }
             "valueInstant" => {
@@ -5951,8 +5848,7 @@ impl Choice for ExtensionValue {
                     Some(Self::Instant(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Instant(p))
             }
             "valueInteger" => {
@@ -5960,8 +5856,7 @@ impl Choice for ExtensionValue {
                     Some(Self::Integer(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Integer(p))
             }
             "valueMarkdown" => {
@@ -5969,8 +5864,7 @@ impl Choice for ExtensionValue {
                     Some(Self::Markdown(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Markdown(p))
             }
             "valueOid" => {
@@ -5978,8 +5872,7 @@ impl Choice for ExtensionValue {
                     Some(Self::Oid(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Oid(p))
             }
             "valuePositiveInt" => {
@@ -5987,8 +5880,7 @@ impl Choice for ExtensionValue {
                     Some(Self::PositiveInt(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::PositiveInt(p))
             }
             "valueString" => {
@@ -5996,8 +5888,7 @@ impl Choice for ExtensionValue {
                     Some(Self::String(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::String(p))
             }
             "valueTime" => {
@@ -6005,8 +5896,7 @@ impl Choice for ExtensionValue {
                     Some(Self::Time(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Time(p))
             }
             "valueUnsignedInt" => {
@@ -6014,8 +5904,7 @@ impl Choice for ExtensionValue {
                     Some(Self::UnsignedInt(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::UnsignedInt(p))
             }
             "valueUri" => {
@@ -6023,8 +5912,7 @@ impl Choice for ExtensionValue {
                     Some(Self::Uri(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Uri(p))
             }
             "valueUrl" => {
@@ -6032,8 +5920,7 @@ impl Choice for ExtensionValue {
                     Some(Self::Url(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Url(p))
             }
             "valueUuid" => {
@@ -6041,8 +5928,7 @@ impl Choice for ExtensionValue {
                     Some(Self::Uuid(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Uuid(p))
             }
             _ => None,
@@ -6559,7 +6445,7 @@ pub struct Identifier {
     #[doc = "Time period when id is/was valid for use\n\n`Identifier.period` (0..1)"]
     pub period: Option<Period>,
     #[doc = "Organization that issued id (may be just text)\n\n`Identifier.assigner` (0..1)"]
-    pub assigner: Option<Box<Reference>>,
+    pub assigner: Option<Reference>,
 }
 
 impl FromJson for Identifier {
@@ -6571,7 +6457,7 @@ impl FromJson for Identifier {
         let mut f_system: PrimSlot<String> = PrimSlot::default();
         let mut f_value: PrimSlot<String> = PrimSlot::default();
         let mut f_period: Option<Period> = None;
-        let mut f_assigner: Option<Box<Reference>> = None;
+        let mut f_assigner: Option<Reference> = None;
         let at = r.read_object(|r, key, key_pos| {
             match key {
                 "id" => read_plain(r, &mut f_id, "id", key_pos)?,
@@ -7803,7 +7689,7 @@ pub struct Reference {
     #[doc = "Type the reference refers to (e.g. \"Patient\")\n\n`Reference.type` (0..1)"]
     pub type_: Option<Primitive<String>>,
     #[doc = "Logical reference, when literal reference is not known\n\n`Reference.identifier` (0..1)"]
-    pub identifier: Option<Identifier>,
+    pub identifier: Option<Box<Identifier>>,
     #[doc = "Text alternative for the resource\n\n`Reference.display` (0..1)"]
     pub display: Option<Primitive<String>>,
 }
@@ -7814,7 +7700,7 @@ impl FromJson for Reference {
         let mut f_extension: Vec<Extension> = Vec::new();
         let mut f_reference: PrimSlot<String> = PrimSlot::default();
         let mut f_type_: PrimSlot<String> = PrimSlot::default();
-        let mut f_identifier: Option<Identifier> = None;
+        let mut f_identifier: Option<Box<Identifier>> = None;
         let mut f_display: PrimSlot<String> = PrimSlot::default();
         let at = r.read_object(|r, key, key_pos| {
             match key {
@@ -8289,8 +8175,7 @@ impl Choice for SubstanceAmountAmount {
                     Some(Self::String(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::String(p))
             }
             _ => None,
@@ -8810,8 +8695,7 @@ impl Choice for TriggerDefinitionTiming {
                     Some(Self::Date(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Date(p))
             }
             "timingDateTime" => {
@@ -8819,8 +8703,7 @@ impl Choice for TriggerDefinitionTiming {
                     Some(Self::DateTime(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::DateTime(p))
             }
             _ => None,

@@ -264,7 +264,7 @@ impl ElementData {
         Ok(data)
     }
 
-    fn write(id: &Option<String>, extension: &[Extension], w: &mut JsonWriter) {
+    fn write(id: Option<&str>, extension: &[Extension], w: &mut JsonWriter) {
         w.begin_object();
         if let Some(id) = id {
             w.key("id");
@@ -392,11 +392,7 @@ impl<T: PrimitiveValue> PrimSlot<T> {
             return None;
         }
         let data = self.data.unwrap_or_default();
-        Some(Primitive {
-            id: data.id,
-            extension: data.extension,
-            value: self.value,
-        })
+        Some(Primitive::with_element(self.value, data.id, data.extension))
     }
 }
 
@@ -495,11 +491,7 @@ impl<T: PrimitiveValue> PrimVecSlot<T> {
                 return Err(r.error_at(ErrorKind::UnexpectedNull, object_at));
             }
             let element = element.unwrap_or_default();
-            out.push(Primitive {
-                id: element.id,
-                extension: element.extension,
-                value,
-            });
+            out.push(Primitive::with_element(value, element.id, element.extension));
         }
         r.leave();
         Ok(out)
@@ -650,7 +642,7 @@ pub fn write_prim<T: PrimitiveValue>(w: &mut JsonWriter, name: &str, p: &Primiti
         sidecar.push('_');
         sidecar.push_str(name);
         w.key(&sidecar);
-        ElementData::write(&p.id, &p.extension, w);
+        ElementData::write(p.id(), p.extension(), w);
     }
 }
 
@@ -685,7 +677,7 @@ pub fn write_vec_prim<T: PrimitiveValue>(w: &mut JsonWriter, name: &str, v: &[Pr
         for p in v {
             w.array_item();
             if p.has_element_data() {
-                ElementData::write(&p.id, &p.extension, w);
+                ElementData::write(p.id(), p.extension(), w);
             } else {
                 w.raw("null");
             }

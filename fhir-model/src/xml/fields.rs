@@ -10,7 +10,7 @@
 use std::borrow::Cow;
 
 use super::error::{Error, ErrorKind};
-use super::reader::{Start, XmlReader};
+use super::reader::{descend, Start, XmlReader};
 use super::writer::XmlWriter;
 use crate::coded::{CodeEnum, Coded};
 use crate::decimal::Decimal;
@@ -294,14 +294,14 @@ pub fn primitive<'a, T: XmlPrimitive>(r: &mut XmlReader<'a>, c: &Start<'a>, fmt:
             }
             "id" => id = Some(attribute_text(r, a.raw, a.at)?),
             _ if a.ns_decl => {}
-            _ => r.refuse_or_warn(ErrorKind::UnknownAttribute(a.name.to_owned()), a.at)?,
+            _ => r.refuse_or_warn(ErrorKind::UnknownAttribute(a.name.to_owned()), a.name_at)?,
         }
     }
     let mut extension = Vec::new();
     while let Some(child) = r.next_child(c)? {
         if child.name() == "extension" {
             r.enter_item("extension", extension.len());
-            extension.push(Extension::from_xml(r, &child)?);
+            extension.push(descend(|| Extension::from_xml(r, &child))?);
             r.leave();
         } else {
             r.unknown_element(&child)?;
@@ -310,7 +310,7 @@ pub fn primitive<'a, T: XmlPrimitive>(r: &mut XmlReader<'a>, c: &Start<'a>, fmt:
     if value.is_none() && id.is_none() && extension.is_empty() {
         return Err(r.error_at(ErrorKind::EmptyElement(c.name().to_owned()), c.at));
     }
-    Ok(Primitive { id, extension, value })
+    Ok(Primitive::with_element(value, id, extension))
 }
 
 /// Reads a single primitive element into `slot`.
@@ -369,7 +369,7 @@ pub fn single<'a, T: FromXml>(
         return Err(duplicate(r, c));
     }
     r.enter(name);
-    *slot = Some(T::from_xml(r, c)?);
+    *slot = Some(descend(|| T::from_xml(r, c))?);
     r.leave();
     Ok(())
 }
@@ -386,7 +386,7 @@ pub fn many<'a, T: FromXml>(
 ) -> Result<(), Error> {
     o.check(r, c, index, name)?;
     r.enter_item(name, slot.len());
-    slot.push(T::from_xml(r, c)?);
+    slot.push(descend(|| T::from_xml(r, c))?);
     r.leave();
     Ok(())
 }
@@ -454,7 +454,7 @@ pub fn choice<'a, E>(
         ));
     }
     r.enter(key);
-    let v = read(r, c)?;
+    let v = descend(|| read(r, c))?;
     r.leave();
     slot.value = Some((v, key));
     Ok(())
@@ -537,13 +537,13 @@ pub fn write_prim<T: XmlPrimitive>(w: &mut XmlWriter, name: &'static str, p: &Pr
         return;
     }
     w.start(name);
-    if let Some(id) = &p.id {
+    if let Some(id) = p.id() {
         w.attr("id", id);
     }
     if let Some(v) = &p.value {
         v.write_value(w);
     }
-    for e in &p.extension {
+    for e in p.extension() {
         e.write_xml(w, "extension");
     }
     w.end(name);

@@ -75,12 +75,9 @@ pub fn prim<T: std::fmt::Debug + Clone + 'static>(
     let value = value.boxed();
     prop_oneof![
         6 => value.clone().prop_map(Primitive::new),
-        1 => (value, prop::option::of(id()), prop::collection::vec(leaf_extension(), 0..2)).prop_map(|(v, i, e)| Primitive {
-            id: i,
-            extension: e,
-            value: Some(v)
-        }),
-        1 => prop::collection::vec(leaf_extension(), 1..2).prop_map(|e| Primitive { id: None, extension: e, value: None }),
+        1 => (value, prop::option::of(id()), prop::collection::vec(leaf_extension(), 0..2))
+            .prop_map(|(v, i, e)| Primitive::with_element(Some(v), i, e)),
+        1 => prop::collection::vec(leaf_extension(), 1..2).prop_map(|e| Primitive::with_element(None, None, e)),
     ]
     .boxed()
 }

@@ -4,6 +4,8 @@
 //! The benchmarks re-run themselves in the release profile: `cargo xtask bench json` builds and
 //! runs `xtask` with `--release` when it was started from a debug build.
 
+mod json;
+
 use std::time::{Duration, Instant};
 
 /// Runs `f` repeatedly for at least `min` and returns the best time of one call (the least
@@ -44,6 +46,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
         };
     }
     match args.first().map(String::as_str) {
+        Some("json") => json::run(),
         _ => Err(USAGE.to_owned()),
     }
 }

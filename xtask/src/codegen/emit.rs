@@ -312,7 +312,7 @@ fn emit_choice(out: &mut String, owner: &StructDef, f: &Field, enum_name: &str, 
         if matches!(v.kind, Variant::Prim(_)) {
             let _ = writeln!(
                 out,
-                "            {:?} => {{\n                let mut p = match value {{ Some(Self::{n}(p)) => p, _ => Primitive::default() }};\n                p.id = id;\n                p.extension = extension;\n                Some(Self::{n}(p))\n            }}",
+                "            {:?} => {{\n                let mut p = match value {{ Some(Self::{n}(p)) => p, _ => Primitive::default() }};\n                p.set_element(id, extension);\n                Some(Self::{n}(p))\n            }}",
                 v.key,
                 n = v.name
             );

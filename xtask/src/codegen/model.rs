@@ -532,7 +532,22 @@ fn mark_boxes(structs: &mut [StructDef]) {
             })
             .collect()
     };
-    for i in 0..structs.len() {
+    // Cycles are broken inside the most used types first (those most often embedded by other
+    // types, such as Reference): boxing their back-edges keeps them small, and with them every
+    // type that embeds them (an unboxed Identifier inside every Reference made each one ~900 bytes).
+    let mut fan_in = vec![0usize; structs.len()];
+    for s in structs.iter() {
+        for f in &s.fields {
+            if let FieldType::Complex { name, .. } = &f.ty {
+                if let Some(&t) = index.get(name) {
+                    fan_in[t] += 1;
+                }
+            }
+        }
+    }
+    let mut order: Vec<usize> = (0..structs.len()).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(fan_in[i]));
+    for i in order {
         for fi in 0..structs[i].fields.len() {
             let target = match &structs[i].fields[fi].ty {
                 FieldType::Complex { name, .. } if !structs[i].fields[fi].many => index.get(name).copied(),

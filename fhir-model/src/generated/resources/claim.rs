@@ -738,8 +738,7 @@ impl Choice for ClaimSupportingInfoTiming {
                     Some(Self::Date(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Date(p))
             }
             _ => None,
@@ -786,8 +785,7 @@ impl Choice for ClaimSupportingInfoValue {
                     Some(Self::Boolean(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Boolean(p))
             }
             "valueString" => {
@@ -795,8 +793,7 @@ impl Choice for ClaimSupportingInfoValue {
                     Some(Self::String(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::String(p))
             }
             _ => None,
@@ -1936,8 +1933,7 @@ impl Choice for ClaimItemServiced {
                     Some(Self::Date(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Date(p))
             }
             _ => None,

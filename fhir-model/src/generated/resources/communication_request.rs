@@ -140,8 +140,7 @@ impl Choice for CommunicationRequestOccurrence {
                     Some(Self::DateTime(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::DateTime(p))
             }
             _ => None,
@@ -436,8 +435,7 @@ impl Choice for CommunicationRequestPayloadContent {
                     Some(Self::String(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::String(p))
             }
             _ => None,

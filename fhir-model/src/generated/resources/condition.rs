@@ -131,8 +131,7 @@ impl Choice for ConditionOnset {
                     Some(Self::DateTime(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::DateTime(p))
             }
             "onsetString" => {
@@ -140,8 +139,7 @@ impl Choice for ConditionOnset {
                     Some(Self::String(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::String(p))
             }
             _ => None,
@@ -194,8 +192,7 @@ impl Choice for ConditionAbatement {
                     Some(Self::DateTime(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::DateTime(p))
             }
             "abatementString" => {
@@ -203,8 +200,7 @@ impl Choice for ConditionAbatement {
                     Some(Self::String(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::String(p))
             }
             _ => None,

@@ -858,8 +858,7 @@ impl Choice for ExplanationOfBenefitSupportingInfoTiming {
                     Some(Self::Date(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Date(p))
             }
             _ => None,
@@ -906,8 +905,7 @@ impl Choice for ExplanationOfBenefitSupportingInfoValue {
                     Some(Self::Boolean(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Boolean(p))
             }
             "valueString" => {
@@ -915,8 +913,7 @@ impl Choice for ExplanationOfBenefitSupportingInfoValue {
                     Some(Self::String(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::String(p))
             }
             _ => None,
@@ -2178,8 +2175,7 @@ impl Choice for ExplanationOfBenefitItemServiced {
                     Some(Self::Date(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Date(p))
             }
             _ => None,
@@ -2812,8 +2808,7 @@ impl Choice for ExplanationOfBenefitAddItemServiced {
                     Some(Self::Date(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Date(p))
             }
             _ => None,
@@ -3371,8 +3366,7 @@ impl Choice for ExplanationOfBenefitBenefitBalanceFinancialAllowed {
                     Some(Self::UnsignedInt(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::UnsignedInt(p))
             }
             "allowedString" => {
@@ -3380,8 +3374,7 @@ impl Choice for ExplanationOfBenefitBenefitBalanceFinancialAllowed {
                     Some(Self::String(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::String(p))
             }
             _ => None,
@@ -3424,8 +3417,7 @@ impl Choice for ExplanationOfBenefitBenefitBalanceFinancialUsed {
                     Some(Self::UnsignedInt(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::UnsignedInt(p))
             }
             _ => None,

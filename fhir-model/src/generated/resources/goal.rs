@@ -126,8 +126,7 @@ impl Choice for GoalStart {
                     Some(Self::Date(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Date(p))
             }
             _ => None,
@@ -396,8 +395,7 @@ impl Choice for GoalTargetDetail {
                     Some(Self::String(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::String(p))
             }
             "detailBoolean" => {
@@ -405,8 +403,7 @@ impl Choice for GoalTargetDetail {
                     Some(Self::Boolean(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Boolean(p))
             }
             "detailInteger" => {
@@ -414,8 +411,7 @@ impl Choice for GoalTargetDetail {
                     Some(Self::Integer(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Integer(p))
             }
             _ => None,
@@ -466,8 +462,7 @@ impl Choice for GoalTargetDue {
                     Some(Self::Date(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Date(p))
             }
             _ => None,

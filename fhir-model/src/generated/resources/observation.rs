@@ -150,8 +150,7 @@ impl Choice for ObservationEffective {
                     Some(Self::DateTime(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::DateTime(p))
             }
             "effectiveInstant" => {
@@ -159,8 +158,7 @@ impl Choice for ObservationEffective {
                     Some(Self::Instant(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Instant(p))
             }
             _ => None,
@@ -223,8 +221,7 @@ impl Choice for ObservationValue {
                     Some(Self::String(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::String(p))
             }
             "valueBoolean" => {
@@ -232,8 +229,7 @@ impl Choice for ObservationValue {
                     Some(Self::Boolean(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Boolean(p))
             }
             "valueInteger" => {
@@ -241,8 +237,7 @@ impl Choice for ObservationValue {
                     Some(Self::Integer(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Integer(p))
             }
             "valueTime" => {
@@ -250,8 +245,7 @@ impl Choice for ObservationValue {
                     Some(Self::Time(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Time(p))
             }
             "valueDateTime" => {
@@ -259,8 +253,7 @@ impl Choice for ObservationValue {
                     Some(Self::DateTime(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::DateTime(p))
             }
             _ => None,
@@ -769,8 +762,7 @@ impl Choice for ObservationComponentValue {
                     Some(Self::String(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::String(p))
             }
             "valueBoolean" => {
@@ -778,8 +770,7 @@ impl Choice for ObservationComponentValue {
                     Some(Self::Boolean(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Boolean(p))
             }
             "valueInteger" => {
@@ -787,8 +778,7 @@ impl Choice for ObservationComponentValue {
                     Some(Self::Integer(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Integer(p))
             }
             "valueTime" => {
@@ -796,8 +786,7 @@ impl Choice for ObservationComponentValue {
                     Some(Self::Time(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Time(p))
             }
             "valueDateTime" => {
@@ -805,8 +794,7 @@ impl Choice for ObservationComponentValue {
                     Some(Self::DateTime(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::DateTime(p))
             }
             _ => None,

@@ -272,8 +272,7 @@ impl Choice for ParametersParameterValue {
                     Some(Self::Base64Binary(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Base64Binary(p))
             }
             "valueBoolean" => {
@@ -281,8 +280,7 @@ impl Choice for ParametersParameterValue {
                     Some(Self::Boolean(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Boolean(p))
             }
             "valueCanonical" => {
@@ -290,8 +288,7 @@ impl Choice for ParametersParameterValue {
                     Some(Self::Canonical(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Canonical(p))
             }
             "valueCode" => {
@@ -299,8 +296,7 @@ impl Choice for ParametersParameterValue {
                     Some(Self::Code(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Code(p))
             }
             "valueDate" => {
@@ -308,8 +304,7 @@ impl Choice for ParametersParameterValue {
                     Some(Self::Date(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Date(p))
             }
             "valueDateTime" => {
@@ -317,8 +312,7 @@ impl Choice for ParametersParameterValue {
                     Some(Self::DateTime(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::DateTime(p))
             }
             "valueDecimal" => {
@@ -326,8 +320,7 @@ impl Choice for ParametersParameterValue {
                     Some(Self::Decimal(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Decimal(p))
             }
             "valueId" => {
@@ -335,8 +328,7 @@ impl Choice for ParametersParameterValue {
                     Some(Self::Id(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Id(p))
             }
             "valueInstant" => {
@@ -344,8 +336,7 @@ impl Choice for ParametersParameterValue {
                     Some(Self::Instant(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Instant(p))
             }
             "valueInteger" => {
@@ -353,8 +344,7 @@ impl Choice for ParametersParameterValue {
                     Some(Self::Integer(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Integer(p))
             }
             "valueMarkdown" => {
@@ -362,8 +352,7 @@ impl Choice for ParametersParameterValue {
                     Some(Self::Markdown(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Markdown(p))
             }
             "valueOid" => {
@@ -371,8 +360,7 @@ impl Choice for ParametersParameterValue {
                     Some(Self::Oid(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Oid(p))
             }
             "valuePositiveInt" => {
@@ -380,8 +368,7 @@ impl Choice for ParametersParameterValue {
                     Some(Self::PositiveInt(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::PositiveInt(p))
             }
             "valueString" => {
@@ -389,8 +376,7 @@ impl Choice for ParametersParameterValue {
                     Some(Self::String(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::String(p))
             }
             "valueTime" => {
@@ -398,8 +384,7 @@ impl Choice for ParametersParameterValue {
                     Some(Self::Time(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Time(p))
             }
             "valueUnsignedInt" => {
@@ -407,8 +392,7 @@ impl Choice for ParametersParameterValue {
                     Some(Self::UnsignedInt(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::UnsignedInt(p))
             }
             "valueUri" => {
@@ -416,8 +400,7 @@ impl Choice for ParametersParameterValue {
                     Some(Self::Uri(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Uri(p))
             }
             "valueUrl" => {
@@ -425,8 +408,7 @@ impl Choice for ParametersParameterValue {
                     Some(Self::Url(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Url(p))
             }
             "valueUuid" => {
@@ -434,8 +416,7 @@ impl Choice for ParametersParameterValue {
                     Some(Self::Uuid(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Uuid(p))
             }
             _ => None,

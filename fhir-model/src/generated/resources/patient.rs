@@ -90,8 +90,7 @@ impl Choice for PatientDeceased {
                     Some(Self::Boolean(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Boolean(p))
             }
             "deceasedDateTime" => {
@@ -99,8 +98,7 @@ impl Choice for PatientDeceased {
                     Some(Self::DateTime(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::DateTime(p))
             }
             _ => None,
@@ -141,8 +139,7 @@ impl Choice for PatientMultipleBirth {
                     Some(Self::Boolean(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Boolean(p))
             }
             "multipleBirthInteger" => {
@@ -150,8 +147,7 @@ impl Choice for PatientMultipleBirth {
                     Some(Self::Integer(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Integer(p))
             }
             _ => None,

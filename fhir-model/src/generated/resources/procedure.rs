@@ -164,8 +164,7 @@ impl Choice for ProcedurePerformed {
                     Some(Self::DateTime(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::DateTime(p))
             }
             "performedString" => {
@@ -173,8 +172,7 @@ impl Choice for ProcedurePerformed {
                     Some(Self::String(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::String(p))
             }
             _ => None,

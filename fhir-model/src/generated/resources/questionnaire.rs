@@ -421,8 +421,7 @@ impl Choice for QuestionnaireItemEnableWhenAnswer {
                     Some(Self::Boolean(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Boolean(p))
             }
             "answerDecimal" => {
@@ -430,8 +429,7 @@ impl Choice for QuestionnaireItemEnableWhenAnswer {
                     Some(Self::Decimal(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Decimal(p))
             }
             "answerInteger" => {
@@ -439,8 +437,7 @@ impl Choice for QuestionnaireItemEnableWhenAnswer {
                     Some(Self::Integer(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Integer(p))
             }
             "answerDate" => {
@@ -448,8 +445,7 @@ impl Choice for QuestionnaireItemEnableWhenAnswer {
                     Some(Self::Date(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Date(p))
             }
             "answerDateTime" => {
@@ -457,8 +453,7 @@ impl Choice for QuestionnaireItemEnableWhenAnswer {
                     Some(Self::DateTime(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::DateTime(p))
             }
             "answerTime" => {
@@ -466,8 +461,7 @@ impl Choice for QuestionnaireItemEnableWhenAnswer {
                     Some(Self::Time(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Time(p))
             }
             "answerString" => {
@@ -475,8 +469,7 @@ impl Choice for QuestionnaireItemEnableWhenAnswer {
                     Some(Self::String(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::String(p))
             }
             _ => None,
@@ -685,8 +678,7 @@ impl Choice for QuestionnaireItemAnswerOptionValue {
                     Some(Self::Integer(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Integer(p))
             }
             "valueDate" => {
@@ -694,8 +686,7 @@ impl Choice for QuestionnaireItemAnswerOptionValue {
                     Some(Self::Date(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Date(p))
             }
             "valueTime" => {
@@ -703,8 +694,7 @@ impl Choice for QuestionnaireItemAnswerOptionValue {
                     Some(Self::Time(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Time(p))
             }
             "valueString" => {
@@ -712,8 +702,7 @@ impl Choice for QuestionnaireItemAnswerOptionValue {
                     Some(Self::String(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::String(p))
             }
             _ => None,
@@ -896,8 +885,7 @@ impl Choice for QuestionnaireItemInitialValue {
                     Some(Self::Boolean(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Boolean(p))
             }
             "valueDecimal" => {
@@ -905,8 +893,7 @@ impl Choice for QuestionnaireItemInitialValue {
                     Some(Self::Decimal(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Decimal(p))
             }
             "valueInteger" => {
@@ -914,8 +901,7 @@ impl Choice for QuestionnaireItemInitialValue {
                     Some(Self::Integer(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Integer(p))
             }
             "valueDate" => {
@@ -923,8 +909,7 @@ impl Choice for QuestionnaireItemInitialValue {
                     Some(Self::Date(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Date(p))
             }
             "valueDateTime" => {
@@ -932,8 +917,7 @@ impl Choice for QuestionnaireItemInitialValue {
                     Some(Self::DateTime(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::DateTime(p))
             }
             "valueTime" => {
@@ -941,8 +925,7 @@ impl Choice for QuestionnaireItemInitialValue {
                     Some(Self::Time(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Time(p))
             }
             "valueString" => {
@@ -950,8 +933,7 @@ impl Choice for QuestionnaireItemInitialValue {
                     Some(Self::String(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::String(p))
             }
             "valueUri" => {
@@ -959,8 +941,7 @@ impl Choice for QuestionnaireItemInitialValue {
                     Some(Self::Uri(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Uri(p))
             }
             _ => None,

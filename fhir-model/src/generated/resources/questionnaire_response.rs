@@ -307,8 +307,7 @@ impl Choice for QuestionnaireResponseItemAnswerValue {
                     Some(Self::Boolean(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Boolean(p))
             }
             "valueDecimal" => {
@@ -316,8 +315,7 @@ impl Choice for QuestionnaireResponseItemAnswerValue {
                     Some(Self::Decimal(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Decimal(p))
             }
             "valueInteger" => {
@@ -325,8 +323,7 @@ impl Choice for QuestionnaireResponseItemAnswerValue {
                     Some(Self::Integer(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Integer(p))
             }
             "valueDate" => {
@@ -334,8 +331,7 @@ impl Choice for QuestionnaireResponseItemAnswerValue {
                     Some(Self::Date(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Date(p))
             }
             "valueDateTime" => {
@@ -343,8 +339,7 @@ impl Choice for QuestionnaireResponseItemAnswerValue {
                     Some(Self::DateTime(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::DateTime(p))
             }
             "valueTime" => {
@@ -352,8 +347,7 @@ impl Choice for QuestionnaireResponseItemAnswerValue {
                     Some(Self::Time(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Time(p))
             }
             "valueString" => {
@@ -361,8 +355,7 @@ impl Choice for QuestionnaireResponseItemAnswerValue {
                     Some(Self::String(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::String(p))
             }
             "valueUri" => {
@@ -370,8 +363,7 @@ impl Choice for QuestionnaireResponseItemAnswerValue {
                     Some(Self::Uri(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Uri(p))
             }
             _ => None,

@@ -216,8 +216,7 @@ impl Choice for ServiceRequestOccurrence {
                     Some(Self::DateTime(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::DateTime(p))
             }
             _ => None,
@@ -260,8 +259,7 @@ impl Choice for ServiceRequestAsNeeded {
                     Some(Self::Boolean(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Boolean(p))
             }
             _ => None,

@@ -649,8 +649,7 @@ impl Choice for TaskInputValue {
                     Some(Self::Base64Binary(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Base64Binary(p))
             }
             "valueBoolean" => {
@@ -658,8 +657,7 @@ impl Choice for TaskInputValue {
                     Some(Self::Boolean(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Boolean(p))
             }
             "valueCanonical" => {
@@ -667,8 +665,7 @@ impl Choice for TaskInputValue {
                     Some(Self::Canonical(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Canonical(p))
             }
             "valueCode" => {
@@ -676,8 +673,7 @@ impl Choice for TaskInputValue {
                     Some(Self::Code(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Code(p))
             }
             "valueDate" => {
@@ -685,8 +681,7 @@ impl Choice for TaskInputValue {
                     Some(Self::Date(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Date(p))
             }
             "valueDateTime" => {
@@ -694,8 +689,7 @@ impl Choice for TaskInputValue {
                     Some(Self::DateTime(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::DateTime(p))
             }
             "valueDecimal" => {
@@ -703,8 +697,7 @@ impl Choice for TaskInputValue {
                     Some(Self::Decimal(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Decimal(p))
             }
             "valueId" => {
@@ -712,8 +705,7 @@ impl Choice for TaskInputValue {
                     Some(Self::Id(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Id(p))
             }
             "valueInstant" => {
@@ -721,8 +713,7 @@ impl Choice for TaskInputValue {
                     Some(Self::Instant(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Instant(p))
             }
             "valueInteger" => {
@@ -730,8 +721,7 @@ impl Choice for TaskInputValue {
                     Some(Self::Integer(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Integer(p))
             }
             "valueMarkdown" => {
@@ -739,8 +729,7 @@ impl Choice for TaskInputValue {
                     Some(Self::Markdown(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Markdown(p))
             }
             "valueOid" => {
@@ -748,8 +737,7 @@ impl Choice for TaskInputValue {
                     Some(Self::Oid(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Oid(p))
             }
             "valuePositiveInt" => {
@@ -757,8 +745,7 @@ impl Choice for TaskInputValue {
                     Some(Self::PositiveInt(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::PositiveInt(p))
             }
             "valueString" => {
@@ -766,8 +753,7 @@ impl Choice for TaskInputValue {
                     Some(Self::String(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::String(p))
             }
             "valueTime" => {
@@ -775,8 +761,7 @@ impl Choice for TaskInputValue {
                     Some(Self::Time(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Time(p))
             }
             "valueUnsignedInt" => {
@@ -784,8 +769,7 @@ impl Choice for TaskInputValue {
                     Some(Self::UnsignedInt(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::UnsignedInt(p))
             }
             "valueUri" => {
@@ -793,8 +777,7 @@ impl Choice for TaskInputValue {
                     Some(Self::Uri(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Uri(p))
             }
             "valueUrl" => {
@@ -802,8 +785,7 @@ impl Choice for TaskInputValue {
                     Some(Self::Url(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Url(p))
             }
             "valueUuid" => {
@@ -811,8 +793,7 @@ impl Choice for TaskInputValue {
                     Some(Self::Uuid(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Uuid(p))
             }
             _ => None,
@@ -1350,8 +1331,7 @@ impl Choice for TaskOutputValue {
                     Some(Self::Base64Binary(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Base64Binary(p))
             }
             "valueBoolean" => {
@@ -1359,8 +1339,7 @@ impl Choice for TaskOutputValue {
                     Some(Self::Boolean(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Boolean(p))
             }
             "valueCanonical" => {
@@ -1368,8 +1347,7 @@ impl Choice for TaskOutputValue {
                     Some(Self::Canonical(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Canonical(p))
             }
             "valueCode" => {
@@ -1377,8 +1355,7 @@ impl Choice for TaskOutputValue {
                     Some(Self::Code(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Code(p))
             }
             "valueDate" => {
@@ -1386,8 +1363,7 @@ impl Choice for TaskOutputValue {
                     Some(Self::Date(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Date(p))
             }
             "valueDateTime" => {
@@ -1395,8 +1371,7 @@ impl Choice for TaskOutputValue {
                     Some(Self::DateTime(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::DateTime(p))
             }
             "valueDecimal" => {
@@ -1404,8 +1379,7 @@ impl Choice for TaskOutputValue {
                     Some(Self::Decimal(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Decimal(p))
             }
             "valueId" => {
@@ -1413,8 +1387,7 @@ impl Choice for TaskOutputValue {
                     Some(Self::Id(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Id(p))
             }
             "valueInstant" => {
@@ -1422,8 +1395,7 @@ impl Choice for TaskOutputValue {
                     Some(Self::Instant(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Instant(p))
             }
             "valueInteger" => {
@@ -1431,8 +1403,7 @@ impl Choice for TaskOutputValue {
                     Some(Self::Integer(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Integer(p))
             }
             "valueMarkdown" => {
@@ -1440,8 +1411,7 @@ impl Choice for TaskOutputValue {
                     Some(Self::Markdown(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Markdown(p))
             }
             "valueOid" => {
@@ -1449,8 +1419,7 @@ impl Choice for TaskOutputValue {
                     Some(Self::Oid(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Oid(p))
             }
             "valuePositiveInt" => {
@@ -1458,8 +1427,7 @@ impl Choice for TaskOutputValue {
                     Some(Self::PositiveInt(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::PositiveInt(p))
             }
             "valueString" => {
@@ -1467,8 +1435,7 @@ impl Choice for TaskOutputValue {
                     Some(Self::String(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::String(p))
             }
             "valueTime" => {
@@ -1476,8 +1443,7 @@ impl Choice for TaskOutputValue {
                     Some(Self::Time(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Time(p))
             }
             "valueUnsignedInt" => {
@@ -1485,8 +1451,7 @@ impl Choice for TaskOutputValue {
                     Some(Self::UnsignedInt(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::UnsignedInt(p))
             }
             "valueUri" => {
@@ -1494,8 +1459,7 @@ impl Choice for TaskOutputValue {
                     Some(Self::Uri(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Uri(p))
             }
             "valueUrl" => {
@@ -1503,8 +1467,7 @@ impl Choice for TaskOutputValue {
                     Some(Self::Url(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Url(p))
             }
             "valueUuid" => {
@@ -1512,8 +1475,7 @@ impl Choice for TaskOutputValue {
                     Some(Self::Uuid(p)) => p,
                     _ => Primitive::default(),
                 };
-                p.id = id;
-                p.extension = extension;
+                p.set_element(id, extension);
                 Some(Self::Uuid(p))
             }
             _ => None,
