@@ -941,6 +941,13 @@ fn reference_node<'a>(
                 // compare (search.html#reference: chaining and includes need `reference`).
                 return Outcome::NoMatch;
             };
+            // Fast path for the common `Type/id` form: a text that does not even end with the
+            // id (and has no version suffix) cannot denote it.
+            if let ReferenceValue::Typed { id, .. } | ReferenceValue::Id(id) = v {
+                if !text.ends_with(id.as_str()) && !text.contains("/_history/") {
+                    return Outcome::NoMatch;
+                }
+            }
             let local = local_key(text, ctx.base);
             if let (Some(want), Some((t, _))) = (type_, local) {
                 if want != t {

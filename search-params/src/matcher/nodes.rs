@@ -67,54 +67,64 @@ impl<'a> Pool<'a> {
     /// judged (a reference whose target type is unknown to `where(resolve() is T)`).
     pub(crate) fn collect(&mut self, root: Node<'a>, steps: &[Step], out: &mut Vec<Node<'a>>) -> Option<String> {
         let mut uncertain = None;
-        let start = out.len();
-        out.push(root);
-        let mut next = self.get();
-        for step in steps {
-            next.clear();
-            for node in out.drain(start..) {
-                match *step {
-                    Step::Child(name) => {
-                        if let Node::Complex(c) = node {
-                            c.children(name, &mut next);
-                        }
-                    }
-                    Step::OfType(t) => {
-                        if node.fhir_type() == t {
-                            next.push(node);
-                        }
-                    }
-                    Step::ResolveIs(t) => {
-                        if let Node::Complex(c) = node {
-                            match self.reference_type(c) {
-                                Some(found) if found == t => next.push(node),
-                                Some(_) => {}
-                                None => {
-                                    uncertain = Some(format!(
-                                        "cannot tell whether a reference points to a {t} without resolving it"
-                                    ))
-                                }
-                            }
-                        }
-                    }
-                    Step::WhereEq(child, value) => {
-                        if let Node::Complex(c) = node {
-                            if self.child_str(c, child) == Some(value) {
-                                next.push(node);
-                            }
-                        }
-                    }
-                    Step::First => {
-                        if next.is_empty() {
-                            next.push(node);
+        self.walk(root, steps, out, &mut uncertain);
+        uncertain
+    }
+
+    /// Depth-first: the last `Child` step writes straight into `out`, so a one-step path needs
+    /// no buffer at all.
+    fn walk(&mut self, node: Node<'a>, steps: &[Step], out: &mut Vec<Node<'a>>, uncertain: &mut Option<String>) {
+        let Some((step, rest)) = steps.split_first() else {
+            out.push(node);
+            return;
+        };
+        match *step {
+            Step::Child(name) => {
+                let Node::Complex(c) = node else { return };
+                if rest.is_empty() {
+                    c.children(name, out);
+                    return;
+                }
+                let mut children = self.get();
+                c.children(name, &mut children);
+                // `[0]` right after a child step keeps the first child only.
+                let (children_to_walk, rest) = match rest.first() {
+                    Some(Step::First) => (&children[..children.len().min(1)], &rest[1..]),
+                    _ => (&children[..], rest),
+                };
+                for child in children_to_walk {
+                    self.walk(*child, rest, out, uncertain);
+                }
+                self.put(children);
+            }
+            Step::OfType(t) => {
+                if node.fhir_type() == t {
+                    self.walk(node, rest, out, uncertain);
+                }
+            }
+            Step::ResolveIs(t) => {
+                if let Node::Complex(c) = node {
+                    match self.reference_type(c) {
+                        Some(found) if found == t => self.walk(node, rest, out, uncertain),
+                        Some(_) => {}
+                        None => {
+                            *uncertain = Some(format!(
+                                "cannot tell whether a reference points to a {t} without resolving it"
+                            ))
                         }
                     }
                 }
             }
-            out.append(&mut next);
+            Step::WhereEq(child, value) => {
+                if let Node::Complex(c) = node {
+                    if self.child_str(c, child) == Some(value) {
+                        self.walk(node, rest, out, uncertain);
+                    }
+                }
+            }
+            // A `[0]` not after a child step applies to a single node: keep it.
+            Step::First => self.walk(node, rest, out, uncertain),
         }
-        self.put(next);
-        uncertain
     }
 
     /// The type a `Reference` points to: from its literal reference, else from `type`.
