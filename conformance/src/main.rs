@@ -1,4 +1,4 @@
-//! The `conformance` command line: `roundtrip` (and more subcommands as the crates grow).
+//! The `conformance` command line: `roundtrip`, `convert` (and more subcommands as the crates grow).
 
 mod cli;
 
@@ -7,13 +7,18 @@ use std::process::ExitCode;
 const USAGE: &str = "usage: conformance <command> [options] PATH...
 
 commands:
-  roundtrip [--format json] PATH...   parse, serialize and compare every FHIR file under PATH
+  roundtrip [--format json|xml|cross] PATH...
+                     parse, serialize and compare every FHIR file under PATH (cross: every
+                     XML file against its JSON twin)
+  convert --to xml|json FILE
+                     print the resource of FILE (XML or JSON) in the format asked for
 ";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let code = match args.first().map(String::as_str) {
         Some("roundtrip") => cli::roundtrip::run(&args[1..]),
+        Some("convert") => cli::convert::run(&args[1..]),
         Some("-h" | "--help") => {
             print!("{USAGE}");
             0

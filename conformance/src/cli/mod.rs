@@ -1,4 +1,5 @@
 //! Subcommands of the `conformance` binary.
 
+pub mod convert;
 pub mod files;
 pub mod roundtrip;

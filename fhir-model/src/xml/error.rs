@@ -179,8 +179,8 @@ impl fmt::Display for ErrorKind {
                 to,
             } => write!(
                 f,
-                "a {resource_type} resource (a type this crate does not model) was read from {from} and can only be \
-                 written as {from}, not {to}"
+                "{resource_type} is a resource type this crate does not model: read from {from}, it is kept only \
+                 as {from} and cannot be written as {to}"
             ),
         }
     }

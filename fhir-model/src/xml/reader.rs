@@ -19,6 +19,19 @@ use super::Options;
 pub const FHIR_NS: &str = "http://hl7.org/fhir";
 /// The XHTML namespace of `Narrative.div`.
 pub const XHTML_NS: &str = "http://www.w3.org/1999/xhtml";
+/// Stack left below which a new segment is allocated before descending.
+const STACK_RED_ZONE: usize = 256 * 1024;
+/// Size of each heap-allocated stack segment.
+const STACK_SEGMENT: usize = 4 * 1024 * 1024;
+
+/// Runs `f`, one element deeper. Nesting is bounded by `max_depth`, but a generated reader's
+/// frames can be large (notably in debug builds), so the stack is grown on the heap when it
+/// runs low rather than overflowing on a deep but permitted document.
+#[inline]
+pub(crate) fn descend<R>(f: impl FnOnce() -> R) -> R {
+    stacker::maybe_grow(STACK_RED_ZONE, STACK_SEGMENT, f)
+}
+
 /// The namespace bound to the `xml` prefix (Namespaces in XML 1.0 §3).
 const XML_NS: &str = "http://www.w3.org/XML/1998/namespace";
 
@@ -60,6 +73,8 @@ impl Ns {
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct RawAttr<'a> {
     pub(crate) name: &'a str,
+    /// Where the name starts.
+    pub(crate) name_at: usize,
     pub(crate) raw: &'a str,
     pub(crate) at: usize,
     /// `xmlns` or `xmlns:prefix`.
@@ -260,7 +275,7 @@ impl<'a> XmlReader<'a> {
             .ok_or_else(|| self.error_at(ErrorKind::Syntax("element name".into()), at))?;
         for attr in e.attributes() {
             let attr = attr.map_err(|err| self.error_at(ErrorKind::Syntax(err.to_string()), at))?;
-            let (name, _) = self
+            let (name, name_at) = self
                 .source_of(attr.key.into_inner())
                 .ok_or_else(|| self.error_at(ErrorKind::Syntax("attribute name".into()), at))?;
             let (raw, value_at) = self
@@ -285,6 +300,7 @@ impl<'a> XmlReader<'a> {
             };
             self.attrs.push(RawAttr {
                 name,
+                name_at,
                 raw,
                 at: value_at,
                 ns_decl,
@@ -630,8 +646,8 @@ impl<'a> XmlReader<'a> {
     #[cold]
     pub(crate) fn unknown_attribute(&mut self, e: &Start<'a>, a: &RawAttr<'a>) -> Result<(), Error> {
         if a.name == "value" {
-            return Err(self.error_at(ErrorKind::ValueOnComplex(e.name.to_owned()), a.at));
+            return Err(self.error_at(ErrorKind::ValueOnComplex(e.name.to_owned()), a.name_at));
         }
-        self.refuse_or_warn(ErrorKind::UnknownAttribute(a.name.to_owned()), a.at)
+        self.refuse_or_warn(ErrorKind::UnknownAttribute(a.name.to_owned()), a.name_at)
     }
 }

@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 
 use super::error::{Error, ErrorKind};
-use super::reader::{Item, Ns, Start, XmlReader, FHIR_NS, XHTML_NS};
+use super::reader::{descend, Item, Ns, Start, XmlReader, FHIR_NS, XHTML_NS};
 use super::text::{escape_into, normalize_literal};
 use super::writer::XmlWriter;
 
@@ -203,7 +203,7 @@ fn read_at<'a>(r: &mut XmlReader<'a>, e: &Start<'a>, content: Content, root_dept
                     }
                 }
                 let child_content = if s.ns == Ns::Xhtml { Content::Any } else { content };
-                let child = read_at(r, &s, child_content, root_depth)?;
+                let child = descend(|| read_at(r, &s, child_content, root_depth))?;
                 el.children.push(Node::Element(child));
             }
             Item::Text(raw, at) => {

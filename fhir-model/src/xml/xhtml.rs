@@ -10,7 +10,7 @@
 //! element and copied unchanged.
 
 use super::error::{Error, ErrorKind};
-use super::reader::{Item, Ns, Start, XmlReader, XHTML_NS};
+use super::reader::{descend, Item, Ns, Start, XmlReader, XHTML_NS};
 use super::text::{escape_into, normalize_literal};
 use super::writer::{Target, XmlWriter};
 use super::Options;
@@ -100,7 +100,7 @@ fn content<'a>(r: &mut XmlReader<'a>, e: &Start<'a>, out: &mut String, root_dept
                 out.push('<');
                 out.push_str(s.qname);
                 attributes(r, &s, out, root_depth, false)?;
-                content(r, &s, out, root_depth)?;
+                descend(|| content(r, &s, out, root_depth))?;
             }
             Item::Text(raw, at) => {
                 if let Some(i) = raw.find("]]>") {
