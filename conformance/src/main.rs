@@ -7,6 +7,8 @@ use std::process::ExitCode;
 const USAGE: &str = "usage: conformance <command> [options] PATH...
 
 commands:
+  search 'QUERY'     parse a search (Task?status=requested, or an absolute URL) and print its
+                     canonical form
   roundtrip [--format json|xml|cross] PATH...
                      parse, serialize and compare every FHIR file under PATH (cross: every
                      XML file against its JSON twin)
@@ -18,6 +20,7 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let code = match args.first().map(String::as_str) {
         Some("roundtrip") => cli::roundtrip::run(&args[1..]),
+        Some("search") => cli::search::run(&args[1..]),
         Some("convert") => cli::convert::run(&args[1..]),
         Some("-h" | "--help") => {
             print!("{USAGE}");

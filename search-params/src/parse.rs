@@ -98,8 +98,7 @@ fn bad_result(msg: String) -> Error {
 }
 
 fn parse_item(resource_type: &str, name: &str, value: &str) -> Result<Item, Error> {
-    let one_of =
-        |what: &str, codes: &str| bad_result(format!("`{name}` must be one of {codes}, found `{value}` ({what})"));
+    let one_of = |codes: &str| bad_result(format!("`{name}` must be one of {codes}, found `{value}`"));
     Ok(match name {
         "_include" | "_include:iterate" => Item::Include(parse_include(value, name.ends_with(":iterate"))?),
         "_revinclude" | "_revinclude:iterate" => Item::RevInclude(parse_include(value, name.ends_with(":iterate"))?),
@@ -125,16 +124,12 @@ fn parse_item(resource_type: &str, name: &str, value: &str) -> Result<Item, Erro
                 .filter(|_| value.bytes().all(|b| b.is_ascii_digit()))
                 .ok_or_else(|| Error::invalid("a whole number", value))?,
         ),
-        "_summary" => {
-            Item::Summary(Summary::from_code(value).ok_or_else(|| one_of("summary", "true, text, data, count, false"))?)
+        "_summary" => Item::Summary(Summary::from_code(value).ok_or_else(|| one_of("true, text, data, count, false"))?),
+        "_total" => Item::Total(Total::from_code(value).ok_or_else(|| one_of("none, estimate, accurate"))?),
+        "_contained" => Item::Contained(Contained::from_code(value).ok_or_else(|| one_of("true, false, both"))?),
+        "_containedType" => {
+            Item::ContainedType(ContainedType::from_code(value).ok_or_else(|| one_of("container, contained"))?)
         }
-        "_total" => Item::Total(Total::from_code(value).ok_or_else(|| one_of("total", "none, estimate, accurate"))?),
-        "_contained" => {
-            Item::Contained(Contained::from_code(value).ok_or_else(|| one_of("contained", "true, false, both"))?)
-        }
-        "_containedType" => Item::ContainedType(
-            ContainedType::from_code(value).ok_or_else(|| one_of("containedType", "container, contained"))?,
-        ),
         "_elements" => Item::Elements(value.split(',').map(str::to_owned).collect()),
         _ => Item::Filter(parse_filter(resource_type, name, value)?),
     })
