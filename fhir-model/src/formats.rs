@@ -107,7 +107,7 @@ impl StrFormat {
                         break;
                     }
                 }
-                ok && n > 0 && n % 4 == 0
+                ok && n > 0 && n.is_multiple_of(4)
             }
             StrFormat::Xhtml | StrFormat::Plain => true,
         };

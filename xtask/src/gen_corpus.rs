@@ -26,8 +26,8 @@ impl Rng {
     pub fn below(&mut self, n: u64) -> u64 {
         self.next() % n.max(1)
     }
-    pub fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[self.below(items.len() as u64) as usize]
+    pub fn pick<T: Copy>(&mut self, items: &[T]) -> T {
+        items[self.below(items.len() as u64) as usize]
     }
 }
 
@@ -75,7 +75,7 @@ fn instant(rng: &mut Rng, day: u64) -> Instant {
 
 /// One Task: a coordination Task when `parent` is `None`, else a sub-task of it.
 pub fn task(rng: &mut Rng, n: usize, parent: Option<&str>) -> Task {
-    let status = *rng.pick(STATUSES);
+    let status = rng.pick(STATUSES);
     let mut t = Task::new(status, TaskIntent::Order);
     let id = format!("task-{n:06}");
     let day = rng.below(300);
@@ -123,8 +123,8 @@ pub fn task(rng: &mut Rng, n: usize, parent: Option<&str>) -> Task {
         "Fulfill the focal request",
     ));
     t.for_ = Some(Reference::to_type_id("Patient", &format!("pat-{}", rng.below(5000))));
-    t.requester = Some(Reference::to_type_id("Organization", *rng.pick(ORGS)));
-    t.owner = Some(Reference::to_type_id("Organization", *rng.pick(ORGS)));
+    t.requester = Some(Reference::to_type_id("Organization", rng.pick(ORGS)));
+    t.owner = Some(Reference::to_type_id("Organization", rng.pick(ORGS)));
     t.authored_on = Some(Primitive::new(instant(rng, day).into()));
     t.last_modified = Some(Primitive::new(instant(rng, day + 1).into()));
     if matches!(

@@ -84,7 +84,6 @@ pub struct ChoiceVariant {
 pub enum FieldType {
     /// A plain string attribute (`Element.id`, `Extension.url`) or `xhtml` (`Narrative.div`).
     Plain {
-        fmt: String,
         xhtml: bool,
     },
     Prim(PrimInfo),
@@ -106,7 +105,6 @@ pub struct Field {
     pub rust_name: String,
     pub path: String,
     pub short: String,
-    pub definition: String,
     pub min: u32,
     pub many: bool,
     pub ty: FieldType,
@@ -124,8 +122,6 @@ pub struct StructDef {
     pub short: String,
     pub definition: String,
     pub fields: Vec<Field>,
-    /// For resources: `Resource` or `DomainResource` base.
-    pub domain_resource: bool,
     /// True for a datatype and the elements nested in it (their FHIR type is `Element`).
     pub datatype_owner: bool,
 }
@@ -293,10 +289,7 @@ impl Builder<'_> {
         }
         let type_name = pascal(&root);
         self.current_is_datatype = kind == StructKind::Datatype;
-        let domain_resource = sd["baseDefinition"]
-            .as_str()
-            .is_some_and(|b| b.ends_with("/DomainResource"));
-        self.build_struct(&root, &type_name, kind, &elements[0], &children, domain_resource)
+        self.build_struct(&root, &type_name, kind, &elements[0], &children)
     }
 
     fn struct_name_for(&self, path: &str) -> String {
@@ -310,7 +303,6 @@ impl Builder<'_> {
         kind: StructKind,
         root_el: &Value,
         children: &BTreeMap<String, Vec<&Value>>,
-        domain_resource: bool,
     ) -> Result<(), String> {
         let mut fields = Vec::new();
         for e in children.get(path).into_iter().flatten() {
@@ -360,20 +352,14 @@ impl Builder<'_> {
                 if code.starts_with("http://hl7.org/fhirpath/System.String") {
                     let ft = fhir_type_ext(t).unwrap_or("string");
                     if xml_attr {
-                        FieldType::Plain {
-                            fmt: "StrFormat::Plain".into(),
-                            xhtml: false,
-                        }
+                        FieldType::Plain { xhtml: false }
                     } else if let Some(p) = prim_info(if ft == "string" && fname == "id" { "id" } else { ft }) {
                         FieldType::Prim(p)
                     } else {
                         return Err(format!("{epath}: unhandled System.String type {ft}"));
                     }
                 } else if code == "xhtml" {
-                    FieldType::Plain {
-                        fmt: "StrFormat::Xhtml".into(),
-                        xhtml: true,
-                    }
+                    FieldType::Plain { xhtml: true }
                 } else if let Some(mut p) = prim_info(code) {
                     if code == "code" {
                         if let Some(vs) = &binding {
@@ -388,7 +374,7 @@ impl Builder<'_> {
                     FieldType::Resource
                 } else if (code == "BackboneElement" || code == "Element") && has_children {
                     let sub = self.struct_name_for(epath);
-                    self.build_struct(epath, &sub, StructKind::Backbone, e, children, false)?;
+                    self.build_struct(epath, &sub, StructKind::Backbone, e, children)?;
                     FieldType::Complex {
                         name: sub,
                         boxed: false,
@@ -405,7 +391,6 @@ impl Builder<'_> {
                 name: fname,
                 path: epath.to_owned(),
                 short: e["short"].as_str().unwrap_or_default().to_owned(),
-                definition: e["definition"].as_str().unwrap_or_default().to_owned(),
                 min,
                 many,
                 ty,
@@ -420,7 +405,6 @@ impl Builder<'_> {
             short: root_el["short"].as_str().unwrap_or_default().to_owned(),
             definition: root_el["definition"].as_str().unwrap_or_default().to_owned(),
             fields,
-            domain_resource,
             datatype_owner: self.current_is_datatype,
         });
         Ok(())

@@ -6,7 +6,8 @@
     unused_imports,
     unused_variables,
     clippy::large_enum_variant,
-    clippy::too_many_arguments
+    clippy::too_many_arguments,
+    clippy::match_single_binding
 )]
 
 use crate::coded::{CodeEnum, Coded};
