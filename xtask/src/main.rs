@@ -4,6 +4,8 @@
 mod bench;
 mod codegen;
 #[cfg(feature = "crates")]
+mod examples;
+#[cfg(feature = "crates")]
 mod fsm;
 #[cfg(feature = "crates")]
 mod gen_corpus;
@@ -14,6 +16,7 @@ use std::process::ExitCode;
 const USAGE: &str = "usage: cargo xtask <task>
 
 tasks:
+  examples [--check]    write every workflow example under examples/ (the main job)
   codegen [--check]     generate the models from $FHIR_SHARED/fhir-definitions (or check they are fresh)
   gen-corpus --tasks N --seed S --out DIR
                         write a deterministic corpus of coordination Tasks as searchset Bundles
@@ -26,6 +29,8 @@ fn main() -> ExitCode {
         Some("codegen") => codegen::run(args.iter().any(|a| a == "--check")),
         #[cfg(feature = "crates")]
         Some("bench") => bench::run(&args[1..]),
+        #[cfg(feature = "crates")]
+        Some("examples") => examples::run(&args[1..]),
         #[cfg(feature = "crates")]
         Some("fsm") => fsm::run(&args[1..]),
         #[cfg(feature = "crates")]
