@@ -31,12 +31,6 @@ impl Format {
 pub enum Body {
     /// A FHIR resource, rendered in the file's format.
     Resource(Box<Resource>),
-    /// A form-encoded body (`POST [base]/Task/_search`).
-    Form(String),
-    /// Plain JSON that is not a FHIR resource (a bulk data manifest).
-    Json(String),
-    /// Newline-delimited FHIR JSON (bulk data files).
-    Ndjson(String),
 }
 
 /// A request or a response.
@@ -83,11 +77,6 @@ impl Message {
         self.header("Content-Type", format!("{FHIR_MIME};charset=utf-8"))
     }
 
-    pub fn body(mut self, body: Body) -> Self {
-        self.body = Some(body);
-        self
-    }
-
     /// True when the message carries FHIR content that exists in both formats.
     pub fn is_fhir(&self) -> bool {
         matches!(self.body, Some(Body::Resource(_))) || self.headers.iter().any(|(_, v)| v.contains(FHIR_MIME))
@@ -115,22 +104,7 @@ impl Message {
                 out.push_str(&text);
                 out.push('\n');
             }
-            Some(Body::Form(t) | Body::Json(t) | Body::Ndjson(t)) => {
-                out.push_str(t);
-                if !t.ends_with('\n') {
-                    out.push('\n');
-                }
-            }
         }
         Ok(out)
-    }
-
-    /// The status code of a response (0 for requests).
-    pub fn status(&self) -> u16 {
-        self.start
-            .strip_prefix("HTTP/1.1 ")
-            .and_then(|s| s.get(..3))
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(0)
     }
 }

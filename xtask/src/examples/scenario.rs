@@ -34,8 +34,6 @@ pub struct Scenario {
     /// Extra remarks for the README (Markdown bullet points).
     pub notes: Vec<String>,
     pub changes: Vec<TaskChange>,
-    /// Resources created without an exchange step of their own but shown (e.g. server state).
-    pub extra_resources: Vec<Resource>,
 }
 
 impl Scenario {
@@ -47,7 +45,6 @@ impl Scenario {
             steps: Vec::new(),
             notes: Vec::new(),
             changes: Vec::new(),
-            extra_resources: Vec::new(),
         }
     }
 
@@ -76,7 +73,7 @@ impl Scenario {
 
     /// Every FHIR resource exchanged in the scenario.
     pub fn resources(&self) -> Vec<&Resource> {
-        let mut out: Vec<&Resource> = self.extra_resources.iter().collect();
+        let mut out: Vec<&Resource> = Vec::new();
         for s in &self.steps {
             for m in [&s.request, &s.response] {
                 if let Some(Body::Resource(r)) = &m.body {
