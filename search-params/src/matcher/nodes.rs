@@ -6,36 +6,10 @@ use fhir_model::navigate::{Navigable, Node, PrimitiveNode, PrimitiveRef};
 use crate::registry::Step;
 use crate::value::is_resource_type;
 
-/// Empties `v` and gives its allocation a new lifetime (the in-place `collect` of an empty
-/// vector keeps the buffer; nothing is converted).
-// `filter_map` changes the item lifetime, which `filter` cannot.
-#[allow(clippy::unnecessary_filter_map)]
-pub(crate) fn recycle<'b>(mut v: Vec<Node<'_>>) -> Vec<Node<'b>> {
-    v.clear();
-    v.into_iter().filter_map(|_| None).collect()
-}
-
-/// Node buffers kept between matches.
+/// Node buffers reused across the matches of resources that live as long (`'a`).
 #[derive(Default)]
-pub(crate) struct Scratch {
-    free: Vec<Vec<Node<'static>>>,
-}
-
-/// The buffers of one match, borrowed from a [`Scratch`].
 pub(crate) struct Pool<'a> {
     free: Vec<Vec<Node<'a>>>,
-}
-
-impl Scratch {
-    pub(crate) fn pool<'a>(&mut self) -> Pool<'a> {
-        Pool {
-            free: std::mem::take(&mut self.free).into_iter().map(recycle).collect(),
-        }
-    }
-
-    pub(crate) fn restore(&mut self, pool: Pool<'_>) {
-        self.free = pool.free.into_iter().map(recycle).collect();
-    }
 }
 
 impl<'a> Pool<'a> {
