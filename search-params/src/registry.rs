@@ -233,8 +233,8 @@ pub struct Component {
     pub type_: ParamType,
     /// FHIRPath relative to the composite's element.
     pub expression: &'static str,
-    /// The compiled expression, or why it could not be compiled.
-    pub path: Result<&'static [Step], &'static str>,
+    /// The branches of the compiled expression, or why it could not be compiled.
+    pub paths: Result<&'static [&'static [Step]], &'static str>,
 }
 
 /// One search parameter of one resource type.

@@ -808,12 +808,17 @@ fn eval_test<'a>(test: &CTest, nodes: &[Node<'a>], pool: &mut Pool<'a>, ctx: &Ct
             any(values, |parts| {
                 let mut acc = Outcome::Match;
                 for (component, part) in components.iter().zip(parts) {
-                    let steps = match component.path {
-                        Ok(s) => s,
+                    let paths = match component.paths {
+                        Ok(p) => p,
                         Err(why) => return unsupported(format!("component `{}`: {why}", component.code)),
                     };
                     let mut sub = pool.get();
-                    let uncertain = pool.collect(*n, steps, &mut sub);
+                    let mut uncertain = None;
+                    for steps in paths {
+                        if let Some(why) = pool.collect(*n, steps, &mut sub) {
+                            uncertain = Some(why);
+                        }
+                    }
                     let r = eval_test(part, &sub, pool, ctx);
                     pool.put(sub);
                     let r = match uncertain {

@@ -50,7 +50,7 @@ struct Component {
     code: String,
     type_: String,
     expression: String,
-    path: Result<Vec<Step>, String>,
+    paths: Result<Vec<Vec<Step>>, String>,
 }
 
 /// Splits `text` on `sep` at parenthesis depth 0 and outside quotes.
@@ -266,7 +266,7 @@ fn load(shared: &Path) -> Result<Vec<Param>, String> {
                     code: def["code"].as_str().unwrap_or_default().to_owned(),
                     type_: def["type"].as_str().unwrap_or_default().to_owned(),
                     expression: expr.to_owned(),
-                    path: compile_path(expr, None),
+                    paths: split_top(expr, '|').iter().map(|b| compile_path(b, None)).collect(),
                 });
             }
             out.push(Param {
@@ -397,13 +397,10 @@ fn emit(params: &[Param]) -> Result<String, String> {
             .components
             .iter()
             .map(|c| {
-                let path = match &c.path {
-                    Ok(steps) => format!("Ok({})", emit_steps(steps)),
-                    Err(e) => format!("Err({})", lit(e)),
-                };
+                let paths = emit_compiled(&c.paths);
                 type_variant(&c.type_).map(|t| {
                     format!(
-                        "Component {{ code: {}, type_: ParamType::{t}, expression: {}, path: {path} }}",
+                        "Component {{ code: {}, type_: ParamType::{t}, expression: {}, paths: {paths} }}",
                         lit(&c.code),
                         lit(&c.expression)
                     )
