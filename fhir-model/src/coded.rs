@@ -14,6 +14,8 @@ pub trait CodeEnum: Copy + Eq + fmt::Debug + 'static {
     const VALUE_SET: &'static str;
     /// Every code of the value set, in definition order.
     const ALL: &'static [Self];
+    /// The code strings of [`ALL`](Self::ALL), in the same order.
+    const CODES: &'static [&'static str];
     /// The exact code string.
     fn code(self) -> &'static str;
     /// The code system the code belongs to.

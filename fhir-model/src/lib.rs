@@ -32,10 +32,13 @@ pub mod decimal;
 pub mod formats;
 mod generated;
 pub mod json;
+pub mod meta;
 pub mod navigate;
 pub mod primitive;
 mod reference;
 pub mod resource;
+#[cfg(feature = "schema")]
+pub mod schema;
 pub mod temporal;
 #[cfg(feature = "xml")]
 pub mod xml;

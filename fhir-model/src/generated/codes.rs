@@ -19,6 +19,7 @@ pub enum AddressType {
 impl CodeEnum for AddressType {
     const VALUE_SET: &'static str = "http://hl7.org/fhir/ValueSet/address-type";
     const ALL: &'static [Self] = &[Self::Postal, Self::Physical, Self::Both];
+    const CODES: &'static [&'static str] = &["postal", "physical", "both"];
     fn code(self) -> &'static str {
         match self {
             Self::Postal => "postal",
@@ -83,6 +84,7 @@ pub enum AddressUse {
 impl CodeEnum for AddressUse {
     const VALUE_SET: &'static str = "http://hl7.org/fhir/ValueSet/address-use";
     const ALL: &'static [Self] = &[Self::Home, Self::Work, Self::Temp, Self::Old, Self::Billing];
+    const CODES: &'static [&'static str] = &["home", "work", "temp", "old", "billing"];
     fn code(self) -> &'static str {
         match self {
             Self::Home => "home",
@@ -151,6 +153,7 @@ pub enum AdministrativeGender {
 impl CodeEnum for AdministrativeGender {
     const VALUE_SET: &'static str = "http://hl7.org/fhir/ValueSet/administrative-gender";
     const ALL: &'static [Self] = &[Self::Male, Self::Female, Self::Other, Self::Unknown];
+    const CODES: &'static [&'static str] = &["male", "female", "other", "unknown"];
     fn code(self) -> &'static str {
         match self {
             Self::Male => "male",
@@ -214,6 +217,7 @@ pub enum AggregationMode {
 impl CodeEnum for AggregationMode {
     const VALUE_SET: &'static str = "http://hl7.org/fhir/ValueSet/resource-aggregation-mode";
     const ALL: &'static [Self] = &[Self::Contained, Self::Referenced, Self::Bundled];
+    const CODES: &'static [&'static str] = &["contained", "referenced", "bundled"];
     fn code(self) -> &'static str {
         match self {
             Self::Contained => "contained",
@@ -276,6 +280,7 @@ pub enum BindingStrength {
 impl CodeEnum for BindingStrength {
     const VALUE_SET: &'static str = "http://hl7.org/fhir/ValueSet/binding-strength";
     const ALL: &'static [Self] = &[Self::Required, Self::Extensible, Self::Preferred, Self::Example];
+    const CODES: &'static [&'static str] = &["required", "extensible", "preferred", "example"];
     fn code(self) -> &'static str {
         match self {
             Self::Required => "required",
@@ -361,6 +366,17 @@ impl CodeEnum for BundleType {
         Self::Searchset,
         Self::Collection,
     ];
+    const CODES: &'static [&'static str] = &[
+        "document",
+        "message",
+        "transaction",
+        "transaction-response",
+        "batch",
+        "batch-response",
+        "history",
+        "searchset",
+        "collection",
+    ];
     fn code(self) -> &'static str {
         match self {
             Self::Document => "document",
@@ -439,6 +455,7 @@ pub enum CapabilityStatementKind {
 impl CodeEnum for CapabilityStatementKind {
     const VALUE_SET: &'static str = "http://hl7.org/fhir/ValueSet/capability-statement-kind";
     const ALL: &'static [Self] = &[Self::Instance, Self::Capability, Self::Requirements];
+    const CODES: &'static [&'static str] = &["instance", "capability", "requirements"];
     fn code(self) -> &'static str {
         match self {
             Self::Instance => "instance",
@@ -501,6 +518,7 @@ pub enum ClaimProcessingCodes {
 impl CodeEnum for ClaimProcessingCodes {
     const VALUE_SET: &'static str = "http://hl7.org/fhir/ValueSet/remittance-outcome";
     const ALL: &'static [Self] = &[Self::Queued, Self::Complete, Self::Error, Self::Partial];
+    const CODES: &'static [&'static str] = &["queued", "complete", "error", "partial"];
     fn code(self) -> &'static str {
         match self {
             Self::Queued => "queued",
@@ -566,6 +584,7 @@ pub enum CompositionStatus {
 impl CodeEnum for CompositionStatus {
     const VALUE_SET: &'static str = "http://hl7.org/fhir/ValueSet/composition-status";
     const ALL: &'static [Self] = &[Self::Preliminary, Self::Final, Self::Amended, Self::EnteredInError];
+    const CODES: &'static [&'static str] = &["preliminary", "final", "amended", "entered-in-error"];
     fn code(self) -> &'static str {
         match self {
             Self::Preliminary => "preliminary",
@@ -629,6 +648,7 @@ pub enum ConditionalDeleteStatus {
 impl CodeEnum for ConditionalDeleteStatus {
     const VALUE_SET: &'static str = "http://hl7.org/fhir/ValueSet/conditional-delete-status";
     const ALL: &'static [Self] = &[Self::NotSupported, Self::Single, Self::Multiple];
+    const CODES: &'static [&'static str] = &["not-supported", "single", "multiple"];
     fn code(self) -> &'static str {
         match self {
             Self::NotSupported => "not-supported",
@@ -696,6 +716,7 @@ impl CodeEnum for ConditionalReadStatus {
         Self::NotMatch,
         Self::FullSupport,
     ];
+    const CODES: &'static [&'static str] = &["not-supported", "modified-since", "not-match", "full-support"];
     fn code(self) -> &'static str {
         match self {
             Self::NotSupported => "not-supported",
@@ -761,6 +782,7 @@ pub enum ConsentDataMeaning {
 impl CodeEnum for ConsentDataMeaning {
     const VALUE_SET: &'static str = "http://hl7.org/fhir/ValueSet/consent-data-meaning";
     const ALL: &'static [Self] = &[Self::Instance, Self::Related, Self::Dependents, Self::Authoredby];
+    const CODES: &'static [&'static str] = &["instance", "related", "dependents", "authoredby"];
     fn code(self) -> &'static str {
         match self {
             Self::Instance => "instance",
@@ -822,6 +844,7 @@ pub enum ConsentProvisionType {
 impl CodeEnum for ConsentProvisionType {
     const VALUE_SET: &'static str = "http://hl7.org/fhir/ValueSet/consent-provision-type";
     const ALL: &'static [Self] = &[Self::Deny, Self::Permit];
+    const CODES: &'static [&'static str] = &["deny", "permit"];
     fn code(self) -> &'static str {
         match self {
             Self::Deny => "deny",
@@ -892,6 +915,14 @@ impl CodeEnum for ConsentState {
         Self::Inactive,
         Self::EnteredInError,
     ];
+    const CODES: &'static [&'static str] = &[
+        "draft",
+        "proposed",
+        "active",
+        "rejected",
+        "inactive",
+        "entered-in-error",
+    ];
     fn code(self) -> &'static str {
         match self {
             Self::Draft => "draft",
@@ -959,6 +990,7 @@ pub enum ConstraintSeverity {
 impl CodeEnum for ConstraintSeverity {
     const VALUE_SET: &'static str = "http://hl7.org/fhir/ValueSet/constraint-severity";
     const ALL: &'static [Self] = &[Self::Error, Self::Warning];
+    const CODES: &'static [&'static str] = &["error", "warning"];
     fn code(self) -> &'static str {
         match self {
             Self::Error => "error",
@@ -1032,6 +1064,7 @@ impl CodeEnum for ContactPointSystem {
         Self::Sms,
         Self::Other,
     ];
+    const CODES: &'static [&'static str] = &["phone", "fax", "email", "pager", "url", "sms", "other"];
     fn code(self) -> &'static str {
         match self {
             Self::Phone => "phone",
@@ -1108,6 +1141,7 @@ pub enum ContactPointUse {
 impl CodeEnum for ContactPointUse {
     const VALUE_SET: &'static str = "http://hl7.org/fhir/ValueSet/contact-point-use";
     const ALL: &'static [Self] = &[Self::Home, Self::Work, Self::Temp, Self::Old, Self::Mobile];
+    const CODES: &'static [&'static str] = &["home", "work", "temp", "old", "mobile"];
     fn code(self) -> &'static str {
         match self {
             Self::Home => "home",
@@ -1176,6 +1210,7 @@ pub enum ContributorType {
 impl CodeEnum for ContributorType {
     const VALUE_SET: &'static str = "http://hl7.org/fhir/ValueSet/contributor-type";
     const ALL: &'static [Self] = &[Self::Author, Self::Editor, Self::Reviewer, Self::Endorser];
+    const CODES: &'static [&'static str] = &["author", "editor", "reviewer", "endorser"];
     fn code(self) -> &'static str {
         match self {
             Self::Author => "author",
@@ -1255,6 +1290,7 @@ impl CodeEnum for DaysOfWeek {
         Self::Sat,
         Self::Sun,
     ];
+    const CODES: &'static [&'static str] = &["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
     fn code(self) -> &'static str {
         match self {
             Self::Mon => "mon",
@@ -1340,6 +1376,14 @@ impl CodeEnum for DeviceNameType {
         Self::ModelName,
         Self::Other,
     ];
+    const CODES: &'static [&'static str] = &[
+        "udi-label-name",
+        "user-friendly-name",
+        "patient-reported-name",
+        "manufacturer-name",
+        "model-name",
+        "other",
+    ];
     fn code(self) -> &'static str {
         match self {
             Self::UdiLabelName => "udi-label-name",
@@ -1413,6 +1457,7 @@ pub enum DiscriminatorType {
 impl CodeEnum for DiscriminatorType {
     const VALUE_SET: &'static str = "http://hl7.org/fhir/ValueSet/discriminator-type";
     const ALL: &'static [Self] = &[Self::Value, Self::Exists, Self::Pattern, Self::Type, Self::Profile];
+    const CODES: &'static [&'static str] = &["value", "exists", "pattern", "type", "profile"];
     fn code(self) -> &'static str {
         match self {
             Self::Value => "value",
@@ -1477,6 +1522,7 @@ pub enum DocumentMode {
 impl CodeEnum for DocumentMode {
     const VALUE_SET: &'static str = "http://hl7.org/fhir/ValueSet/document-mode";
     const ALL: &'static [Self] = &[Self::Producer, Self::Consumer];
+    const CODES: &'static [&'static str] = &["producer", "consumer"];
     fn code(self) -> &'static str {
         match self {
             Self::Producer => "producer",
@@ -1534,6 +1580,7 @@ pub enum DocumentReferenceStatus {
 impl CodeEnum for DocumentReferenceStatus {
     const VALUE_SET: &'static str = "http://hl7.org/fhir/ValueSet/document-reference-status";
     const ALL: &'static [Self] = &[Self::Current, Self::Superseded, Self::EnteredInError];
+    const CODES: &'static [&'static str] = &["current", "superseded", "entered-in-error"];
     fn code(self) -> &'static str {
         match self {
             Self::Current => "current",
@@ -1596,6 +1643,7 @@ pub enum DocumentRelationshipType {
 impl CodeEnum for DocumentRelationshipType {
     const VALUE_SET: &'static str = "http://hl7.org/fhir/ValueSet/document-relationship-type";
     const ALL: &'static [Self] = &[Self::Replaces, Self::Transforms, Self::Signs, Self::Appends];
+    const CODES: &'static [&'static str] = &["replaces", "transforms", "signs", "appends"];
     fn code(self) -> &'static str {
         match self {
             Self::Replaces => "replaces",
@@ -1657,6 +1705,7 @@ pub enum EnableWhenBehavior {
 impl CodeEnum for EnableWhenBehavior {
     const VALUE_SET: &'static str = "http://hl7.org/fhir/ValueSet/questionnaire-enable-behavior";
     const ALL: &'static [Self] = &[Self::All, Self::Any];
+    const CODES: &'static [&'static str] = &["all", "any"];
     fn code(self) -> &'static str {
         match self {
             Self::All => "all",
@@ -1716,6 +1765,7 @@ pub enum EncounterLocationStatus {
 impl CodeEnum for EncounterLocationStatus {
     const VALUE_SET: &'static str = "http://hl7.org/fhir/ValueSet/encounter-location-status";
     const ALL: &'static [Self] = &[Self::Planned, Self::Active, Self::Reserved, Self::Completed];
+    const CODES: &'static [&'static str] = &["planned", "active", "reserved", "completed"];
     fn code(self) -> &'static str {
         match self {
             Self::Planned => "planned",
@@ -1800,6 +1850,17 @@ impl CodeEnum for EncounterStatus {
         Self::Cancelled,
         Self::EnteredInError,
         Self::Unknown,
+    ];
+    const CODES: &'static [&'static str] = &[
+        "planned",
+        "arrived",
+        "triaged",
+        "in-progress",
+        "onleave",
+        "finished",
+        "cancelled",
+        "entered-in-error",
+        "unknown",
     ];
     fn code(self) -> &'static str {
         match self {
@@ -1892,6 +1953,7 @@ impl CodeEnum for EndpointStatus {
         Self::EnteredInError,
         Self::Test,
     ];
+    const CODES: &'static [&'static str] = &["active", "suspended", "error", "off", "entered-in-error", "test"];
     fn code(self) -> &'static str {
         match self {
             Self::Active => "active",
@@ -1959,6 +2021,7 @@ pub enum EventCapabilityMode {
 impl CodeEnum for EventCapabilityMode {
     const VALUE_SET: &'static str = "http://hl7.org/fhir/ValueSet/event-capability-mode";
     const ALL: &'static [Self] = &[Self::Sender, Self::Receiver];
+    const CODES: &'static [&'static str] = &["sender", "receiver"];
     fn code(self) -> &'static str {
         match self {
             Self::Sender => "sender",
@@ -2034,6 +2097,16 @@ impl CodeEnum for EventStatus {
         Self::Completed,
         Self::EnteredInError,
         Self::Unknown,
+    ];
+    const CODES: &'static [&'static str] = &[
+        "preparation",
+        "in-progress",
+        "not-done",
+        "on-hold",
+        "stopped",
+        "completed",
+        "entered-in-error",
+        "unknown",
     ];
     fn code(self) -> &'static str {
         match self {
@@ -2182,6 +2255,34 @@ impl CodeEnum for EventTiming {
         Self::PCM,
         Self::PCD,
         Self::PCV,
+    ];
+    const CODES: &'static [&'static str] = &[
+        "MORN",
+        "MORN.early",
+        "MORN.late",
+        "NOON",
+        "AFT",
+        "AFT.early",
+        "AFT.late",
+        "EVE",
+        "EVE.early",
+        "EVE.late",
+        "NIGHT",
+        "PHS",
+        "HS",
+        "WAKE",
+        "C",
+        "CM",
+        "CD",
+        "CV",
+        "AC",
+        "ACM",
+        "ACD",
+        "ACV",
+        "PC",
+        "PCM",
+        "PCD",
+        "PCV",
     ];
     fn code(self) -> &'static str {
         match self {
@@ -2341,6 +2442,7 @@ pub enum ExplanationOfBenefitStatus {
 impl CodeEnum for ExplanationOfBenefitStatus {
     const VALUE_SET: &'static str = "http://hl7.org/fhir/ValueSet/explanationofbenefit-status";
     const ALL: &'static [Self] = &[Self::Active, Self::Cancelled, Self::Draft, Self::EnteredInError];
+    const CODES: &'static [&'static str] = &["active", "cancelled", "draft", "entered-in-error"];
     fn code(self) -> &'static str {
         match self {
             Self::Active => "active",
@@ -3037,6 +3139,221 @@ impl CodeEnum for FHIRAllTypes {
         Self::VisionPrescription,
         Self::Type,
         Self::Any,
+    ];
+    const CODES: &'static [&'static str] = &[
+        "Address",
+        "Age",
+        "Annotation",
+        "Attachment",
+        "BackboneElement",
+        "CodeableConcept",
+        "Coding",
+        "ContactDetail",
+        "ContactPoint",
+        "Contributor",
+        "Count",
+        "DataRequirement",
+        "Distance",
+        "Dosage",
+        "Duration",
+        "Element",
+        "ElementDefinition",
+        "Expression",
+        "Extension",
+        "HumanName",
+        "Identifier",
+        "MarketingStatus",
+        "Meta",
+        "Money",
+        "MoneyQuantity",
+        "Narrative",
+        "ParameterDefinition",
+        "Period",
+        "Population",
+        "ProdCharacteristic",
+        "ProductShelfLife",
+        "Quantity",
+        "Range",
+        "Ratio",
+        "Reference",
+        "RelatedArtifact",
+        "SampledData",
+        "Signature",
+        "SimpleQuantity",
+        "SubstanceAmount",
+        "Timing",
+        "TriggerDefinition",
+        "UsageContext",
+        "base64Binary",
+        "boolean",
+        "canonical",
+        "code",
+        "date",
+        "dateTime",
+        "decimal",
+        "id",
+        "instant",
+        "integer",
+        "markdown",
+        "oid",
+        "positiveInt",
+        "string",
+        "time",
+        "unsignedInt",
+        "uri",
+        "url",
+        "uuid",
+        "xhtml",
+        "Account",
+        "ActivityDefinition",
+        "AdverseEvent",
+        "AllergyIntolerance",
+        "Appointment",
+        "AppointmentResponse",
+        "AuditEvent",
+        "Basic",
+        "Binary",
+        "BiologicallyDerivedProduct",
+        "BodyStructure",
+        "Bundle",
+        "CapabilityStatement",
+        "CarePlan",
+        "CareTeam",
+        "CatalogEntry",
+        "ChargeItem",
+        "ChargeItemDefinition",
+        "Claim",
+        "ClaimResponse",
+        "ClinicalImpression",
+        "CodeSystem",
+        "Communication",
+        "CommunicationRequest",
+        "CompartmentDefinition",
+        "Composition",
+        "ConceptMap",
+        "Condition",
+        "Consent",
+        "Contract",
+        "Coverage",
+        "CoverageEligibilityRequest",
+        "CoverageEligibilityResponse",
+        "DetectedIssue",
+        "Device",
+        "DeviceDefinition",
+        "DeviceMetric",
+        "DeviceRequest",
+        "DeviceUseStatement",
+        "DiagnosticReport",
+        "DocumentManifest",
+        "DocumentReference",
+        "DomainResource",
+        "EffectEvidenceSynthesis",
+        "Encounter",
+        "Endpoint",
+        "EnrollmentRequest",
+        "EnrollmentResponse",
+        "EpisodeOfCare",
+        "EventDefinition",
+        "Evidence",
+        "EvidenceVariable",
+        "ExampleScenario",
+        "ExplanationOfBenefit",
+        "FamilyMemberHistory",
+        "Flag",
+        "Goal",
+        "GraphDefinition",
+        "Group",
+        "GuidanceResponse",
+        "HealthcareService",
+        "ImagingStudy",
+        "Immunization",
+        "ImmunizationEvaluation",
+        "ImmunizationRecommendation",
+        "ImplementationGuide",
+        "InsurancePlan",
+        "Invoice",
+        "Library",
+        "Linkage",
+        "List",
+        "Location",
+        "Measure",
+        "MeasureReport",
+        "Media",
+        "Medication",
+        "MedicationAdministration",
+        "MedicationDispense",
+        "MedicationKnowledge",
+        "MedicationRequest",
+        "MedicationStatement",
+        "MedicinalProduct",
+        "MedicinalProductAuthorization",
+        "MedicinalProductContraindication",
+        "MedicinalProductIndication",
+        "MedicinalProductIngredient",
+        "MedicinalProductInteraction",
+        "MedicinalProductManufactured",
+        "MedicinalProductPackaged",
+        "MedicinalProductPharmaceutical",
+        "MedicinalProductUndesirableEffect",
+        "MessageDefinition",
+        "MessageHeader",
+        "MolecularSequence",
+        "NamingSystem",
+        "NutritionOrder",
+        "Observation",
+        "ObservationDefinition",
+        "OperationDefinition",
+        "OperationOutcome",
+        "Organization",
+        "OrganizationAffiliation",
+        "Parameters",
+        "Patient",
+        "PaymentNotice",
+        "PaymentReconciliation",
+        "Person",
+        "PlanDefinition",
+        "Practitioner",
+        "PractitionerRole",
+        "Procedure",
+        "Provenance",
+        "Questionnaire",
+        "QuestionnaireResponse",
+        "RelatedPerson",
+        "RequestGroup",
+        "ResearchDefinition",
+        "ResearchElementDefinition",
+        "ResearchStudy",
+        "ResearchSubject",
+        "Resource",
+        "RiskAssessment",
+        "RiskEvidenceSynthesis",
+        "Schedule",
+        "SearchParameter",
+        "ServiceRequest",
+        "Slot",
+        "Specimen",
+        "SpecimenDefinition",
+        "StructureDefinition",
+        "StructureMap",
+        "Subscription",
+        "Substance",
+        "SubstanceNucleicAcid",
+        "SubstancePolymer",
+        "SubstanceProtein",
+        "SubstanceReferenceInformation",
+        "SubstanceSourceMaterial",
+        "SubstanceSpecification",
+        "SupplyDelivery",
+        "SupplyRequest",
+        "Task",
+        "TerminologyCapabilities",
+        "TestReport",
+        "TestScript",
+        "ValueSet",
+        "VerificationResult",
+        "VisionPrescription",
+        "Type",
+        "Any",
     ];
     fn code(self) -> &'static str {
         match self {
@@ -3944,6 +4261,7 @@ pub enum FHIRDeviceStatus {
 impl CodeEnum for FHIRDeviceStatus {
     const VALUE_SET: &'static str = "http://hl7.org/fhir/ValueSet/device-status";
     const ALL: &'static [Self] = &[Self::Active, Self::Inactive, Self::EnteredInError, Self::Unknown];
+    const CODES: &'static [&'static str] = &["active", "inactive", "entered-in-error", "unknown"];
     fn code(self) -> &'static str {
         match self {
             Self::Active => "active",
@@ -4068,6 +4386,10 @@ impl CodeEnum for FHIRVersion {
         Self::V4_0_0,
         Self::V4_0_1,
     ];
+    const CODES: &'static [&'static str] = &[
+        "0.01", "0.05", "0.06", "0.11", "0.0.80", "0.0.81", "0.0.82", "0.4.0", "0.5.0", "1.0.0", "1.0.1", "1.0.2",
+        "1.1.0", "1.4.0", "1.6.0", "1.8.0", "3.0.0", "3.0.1", "3.3.0", "3.5.0", "4.0.0", "4.0.1",
+    ];
     fn code(self) -> &'static str {
         match self {
             Self::V0_01 => "0.01",
@@ -4187,6 +4509,7 @@ pub enum FinancialResourceStatusCodes {
 impl CodeEnum for FinancialResourceStatusCodes {
     const VALUE_SET: &'static str = "http://hl7.org/fhir/ValueSet/fm-status";
     const ALL: &'static [Self] = &[Self::Active, Self::Cancelled, Self::Draft, Self::EnteredInError];
+    const CODES: &'static [&'static str] = &["active", "cancelled", "draft", "entered-in-error"];
     fn code(self) -> &'static str {
         match self {
             Self::Active => "active",
@@ -4271,6 +4594,17 @@ impl CodeEnum for GoalLifecycleStatus {
         Self::Cancelled,
         Self::EnteredInError,
         Self::Rejected,
+    ];
+    const CODES: &'static [&'static str] = &[
+        "proposed",
+        "planned",
+        "accepted",
+        "active",
+        "on-hold",
+        "completed",
+        "cancelled",
+        "entered-in-error",
+        "rejected",
     ];
     fn code(self) -> &'static str {
         match self {
@@ -4363,6 +4697,7 @@ impl CodeEnum for GroupType {
         Self::Medication,
         Self::Substance,
     ];
+    const CODES: &'static [&'static str] = &["person", "animal", "practitioner", "device", "medication", "substance"];
     fn code(self) -> &'static str {
         match self {
             Self::Person => "person",
@@ -4438,6 +4773,7 @@ pub enum HTTPVerb {
 impl CodeEnum for HTTPVerb {
     const VALUE_SET: &'static str = "http://hl7.org/fhir/ValueSet/http-verb";
     const ALL: &'static [Self] = &[Self::GET, Self::HEAD, Self::POST, Self::PUT, Self::DELETE, Self::PATCH];
+    const CODES: &'static [&'static str] = &["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH"];
     fn code(self) -> &'static str {
         match self {
             Self::GET => "GET",
@@ -4511,6 +4847,7 @@ pub enum IdentifierUse {
 impl CodeEnum for IdentifierUse {
     const VALUE_SET: &'static str = "http://hl7.org/fhir/ValueSet/identifier-use";
     const ALL: &'static [Self] = &[Self::Usual, Self::Official, Self::Temp, Self::Secondary, Self::Old];
+    const CODES: &'static [&'static str] = &["usual", "official", "temp", "secondary", "old"];
     fn code(self) -> &'static str {
         match self {
             Self::Usual => "usual",
@@ -4579,6 +4916,7 @@ pub enum IssueSeverity {
 impl CodeEnum for IssueSeverity {
     const VALUE_SET: &'static str = "http://hl7.org/fhir/ValueSet/issue-severity";
     const ALL: &'static [Self] = &[Self::Fatal, Self::Error, Self::Warning, Self::Information];
+    const CODES: &'static [&'static str] = &["fatal", "error", "warning", "information"];
     fn code(self) -> &'static str {
         match self {
             Self::Fatal => "fatal",
@@ -4730,6 +5068,39 @@ impl CodeEnum for IssueType {
         Self::Throttled,
         Self::Informational,
     ];
+    const CODES: &'static [&'static str] = &[
+        "invalid",
+        "structure",
+        "required",
+        "value",
+        "invariant",
+        "security",
+        "login",
+        "unknown",
+        "expired",
+        "forbidden",
+        "suppressed",
+        "processing",
+        "not-supported",
+        "duplicate",
+        "multiple-matches",
+        "not-found",
+        "deleted",
+        "too-long",
+        "code-invalid",
+        "extension",
+        "too-costly",
+        "business-rule",
+        "conflict",
+        "transient",
+        "lock-error",
+        "no-store",
+        "exception",
+        "timeout",
+        "incomplete",
+        "throttled",
+        "informational",
+    ];
     fn code(self) -> &'static str {
         match self {
             Self::Invalid => "invalid",
@@ -4876,6 +5247,7 @@ pub enum LinkType {
 impl CodeEnum for LinkType {
     const VALUE_SET: &'static str = "http://hl7.org/fhir/ValueSet/link-type";
     const ALL: &'static [Self] = &[Self::ReplacedBy, Self::Replaces, Self::Refer, Self::Seealso];
+    const CODES: &'static [&'static str] = &["replaced-by", "replaces", "refer", "seealso"];
     fn code(self) -> &'static str {
         match self {
             Self::ReplacedBy => "replaced-by",
@@ -4937,6 +5309,7 @@ pub enum LocationMode {
 impl CodeEnum for LocationMode {
     const VALUE_SET: &'static str = "http://hl7.org/fhir/ValueSet/location-mode";
     const ALL: &'static [Self] = &[Self::Instance, Self::Kind];
+    const CODES: &'static [&'static str] = &["instance", "kind"];
     fn code(self) -> &'static str {
         match self {
             Self::Instance => "instance",
@@ -4994,6 +5367,7 @@ pub enum LocationStatus {
 impl CodeEnum for LocationStatus {
     const VALUE_SET: &'static str = "http://hl7.org/fhir/ValueSet/location-status";
     const ALL: &'static [Self] = &[Self::Active, Self::Suspended, Self::Inactive];
+    const CODES: &'static [&'static str] = &["active", "suspended", "inactive"];
     fn code(self) -> &'static str {
         match self {
             Self::Active => "active",
@@ -5070,6 +5444,7 @@ impl CodeEnum for NameUse {
         Self::Old,
         Self::Maiden,
     ];
+    const CODES: &'static [&'static str] = &["usual", "official", "temp", "nickname", "anonymous", "old", "maiden"];
     fn code(self) -> &'static str {
         match self {
             Self::Usual => "usual",
@@ -5144,6 +5519,7 @@ pub enum NarrativeStatus {
 impl CodeEnum for NarrativeStatus {
     const VALUE_SET: &'static str = "http://hl7.org/fhir/ValueSet/narrative-status";
     const ALL: &'static [Self] = &[Self::Generated, Self::Extensions, Self::Additional, Self::Empty];
+    const CODES: &'static [&'static str] = &["generated", "extensions", "additional", "empty"];
     fn code(self) -> &'static str {
         match self {
             Self::Generated => "generated",
@@ -5207,6 +5583,7 @@ pub enum NoteType {
 impl CodeEnum for NoteType {
     const VALUE_SET: &'static str = "http://hl7.org/fhir/ValueSet/note-type";
     const ALL: &'static [Self] = &[Self::Display, Self::Print, Self::Printoper];
+    const CODES: &'static [&'static str] = &["display", "print", "printoper"];
     fn code(self) -> &'static str {
         match self {
             Self::Display => "display",
@@ -5286,6 +5663,16 @@ impl CodeEnum for ObservationStatus {
         Self::EnteredInError,
         Self::Unknown,
     ];
+    const CODES: &'static [&'static str] = &[
+        "registered",
+        "preliminary",
+        "final",
+        "amended",
+        "corrected",
+        "cancelled",
+        "entered-in-error",
+        "unknown",
+    ];
     fn code(self) -> &'static str {
         match self {
             Self::Registered => "registered",
@@ -5359,6 +5746,7 @@ pub enum OperationParameterUse {
 impl CodeEnum for OperationParameterUse {
     const VALUE_SET: &'static str = "http://hl7.org/fhir/ValueSet/operation-parameter-use";
     const ALL: &'static [Self] = &[Self::In, Self::Out];
+    const CODES: &'static [&'static str] = &["in", "out"];
     fn code(self) -> &'static str {
         match self {
             Self::In => "in",
@@ -5420,6 +5808,7 @@ pub enum PropertyRepresentation {
 impl CodeEnum for PropertyRepresentation {
     const VALUE_SET: &'static str = "http://hl7.org/fhir/ValueSet/property-representation";
     const ALL: &'static [Self] = &[Self::XmlAttr, Self::XmlText, Self::TypeAttr, Self::CdaText, Self::Xhtml];
+    const CODES: &'static [&'static str] = &["xmlAttr", "xmlText", "typeAttr", "cdaText", "xhtml"];
     fn code(self) -> &'static str {
         match self {
             Self::XmlAttr => "xmlAttr",
@@ -5496,6 +5885,7 @@ impl CodeEnum for ProvenanceEntityRole {
         Self::Source,
         Self::Removal,
     ];
+    const CODES: &'static [&'static str] = &["derivation", "revision", "quotation", "source", "removal"];
     fn code(self) -> &'static str {
         match self {
             Self::Derivation => "derivation",
@@ -5564,6 +5954,7 @@ pub enum PublicationStatus {
 impl CodeEnum for PublicationStatus {
     const VALUE_SET: &'static str = "http://hl7.org/fhir/ValueSet/publication-status";
     const ALL: &'static [Self] = &[Self::Draft, Self::Active, Self::Retired, Self::Unknown];
+    const CODES: &'static [&'static str] = &["draft", "active", "retired", "unknown"];
     fn code(self) -> &'static str {
         match self {
             Self::Draft => "draft",
@@ -5634,6 +6025,7 @@ impl CodeEnum for QuantityComparator {
         Self::GreaterOrEqual,
         Self::GreaterThan,
     ];
+    const CODES: &'static [&'static str] = &["<", "<=", ">=", ">"];
     fn code(self) -> &'static str {
         match self {
             Self::LessThan => "<",
@@ -5713,6 +6105,7 @@ impl CodeEnum for QuestionnaireItemOperator {
         Self::GreaterOrEqual,
         Self::LessOrEqual,
     ];
+    const CODES: &'static [&'static str] = &["exists", "=", "!=", ">", "<", ">=", "<="];
     fn code(self) -> &'static str {
         match self {
             Self::Exists => "exists",
@@ -5831,6 +6224,25 @@ impl CodeEnum for QuestionnaireItemType {
         Self::Reference,
         Self::Quantity,
     ];
+    const CODES: &'static [&'static str] = &[
+        "group",
+        "display",
+        "question",
+        "boolean",
+        "decimal",
+        "integer",
+        "date",
+        "dateTime",
+        "time",
+        "string",
+        "text",
+        "url",
+        "choice",
+        "open-choice",
+        "attachment",
+        "reference",
+        "quantity",
+    ];
     fn code(self) -> &'static str {
         match self {
             Self::Group => "group",
@@ -5943,6 +6355,7 @@ impl CodeEnum for QuestionnaireResponseStatus {
         Self::EnteredInError,
         Self::Stopped,
     ];
+    const CODES: &'static [&'static str] = &["in-progress", "completed", "amended", "entered-in-error", "stopped"];
     fn code(self) -> &'static str {
         match self {
             Self::InProgress => "in-progress",
@@ -6019,6 +6432,7 @@ impl CodeEnum for ReferenceHandlingPolicy {
         Self::Enforced,
         Self::Local,
     ];
+    const CODES: &'static [&'static str] = &["literal", "logical", "resolves", "enforced", "local"];
     fn code(self) -> &'static str {
         match self {
             Self::Literal => "literal",
@@ -6085,6 +6499,7 @@ pub enum ReferenceVersionRules {
 impl CodeEnum for ReferenceVersionRules {
     const VALUE_SET: &'static str = "http://hl7.org/fhir/ValueSet/reference-version-rules";
     const ALL: &'static [Self] = &[Self::Either, Self::Independent, Self::Specific];
+    const CODES: &'static [&'static str] = &["either", "independent", "specific"];
     fn code(self) -> &'static str {
         match self {
             Self::Either => "either",
@@ -6163,6 +6578,16 @@ impl CodeEnum for RelatedArtifactType {
         Self::DerivedFrom,
         Self::DependsOn,
         Self::ComposedOf,
+    ];
+    const CODES: &'static [&'static str] = &[
+        "documentation",
+        "justification",
+        "citation",
+        "predecessor",
+        "successor",
+        "derived-from",
+        "depends-on",
+        "composed-of",
     ];
     fn code(self) -> &'static str {
         match self {
@@ -6261,6 +6686,17 @@ impl CodeEnum for RequestIntent {
         Self::InstanceOrder,
         Self::Option,
     ];
+    const CODES: &'static [&'static str] = &[
+        "proposal",
+        "plan",
+        "directive",
+        "order",
+        "original-order",
+        "reflex-order",
+        "filler-order",
+        "instance-order",
+        "option",
+    ];
     fn code(self) -> &'static str {
         match self {
             Self::Proposal => "proposal",
@@ -6341,6 +6777,7 @@ pub enum RequestPriority {
 impl CodeEnum for RequestPriority {
     const VALUE_SET: &'static str = "http://hl7.org/fhir/ValueSet/request-priority";
     const ALL: &'static [Self] = &[Self::Routine, Self::Urgent, Self::Asap, Self::Stat];
+    const CODES: &'static [&'static str] = &["routine", "urgent", "asap", "stat"];
     fn code(self) -> &'static str {
         match self {
             Self::Routine => "routine",
@@ -6419,6 +6856,15 @@ impl CodeEnum for RequestStatus {
         Self::Completed,
         Self::EnteredInError,
         Self::Unknown,
+    ];
+    const CODES: &'static [&'static str] = &[
+        "draft",
+        "active",
+        "on-hold",
+        "revoked",
+        "completed",
+        "entered-in-error",
+        "unknown",
     ];
     fn code(self) -> &'static str {
         match self {
@@ -6931,6 +7377,156 @@ impl CodeEnum for ResourceType {
         Self::VerificationResult,
         Self::VisionPrescription,
     ];
+    const CODES: &'static [&'static str] = &[
+        "Account",
+        "ActivityDefinition",
+        "AdverseEvent",
+        "AllergyIntolerance",
+        "Appointment",
+        "AppointmentResponse",
+        "AuditEvent",
+        "Basic",
+        "Binary",
+        "BiologicallyDerivedProduct",
+        "BodyStructure",
+        "Bundle",
+        "CapabilityStatement",
+        "CarePlan",
+        "CareTeam",
+        "CatalogEntry",
+        "ChargeItem",
+        "ChargeItemDefinition",
+        "Claim",
+        "ClaimResponse",
+        "ClinicalImpression",
+        "CodeSystem",
+        "Communication",
+        "CommunicationRequest",
+        "CompartmentDefinition",
+        "Composition",
+        "ConceptMap",
+        "Condition",
+        "Consent",
+        "Contract",
+        "Coverage",
+        "CoverageEligibilityRequest",
+        "CoverageEligibilityResponse",
+        "DetectedIssue",
+        "Device",
+        "DeviceDefinition",
+        "DeviceMetric",
+        "DeviceRequest",
+        "DeviceUseStatement",
+        "DiagnosticReport",
+        "DocumentManifest",
+        "DocumentReference",
+        "DomainResource",
+        "EffectEvidenceSynthesis",
+        "Encounter",
+        "Endpoint",
+        "EnrollmentRequest",
+        "EnrollmentResponse",
+        "EpisodeOfCare",
+        "EventDefinition",
+        "Evidence",
+        "EvidenceVariable",
+        "ExampleScenario",
+        "ExplanationOfBenefit",
+        "FamilyMemberHistory",
+        "Flag",
+        "Goal",
+        "GraphDefinition",
+        "Group",
+        "GuidanceResponse",
+        "HealthcareService",
+        "ImagingStudy",
+        "Immunization",
+        "ImmunizationEvaluation",
+        "ImmunizationRecommendation",
+        "ImplementationGuide",
+        "InsurancePlan",
+        "Invoice",
+        "Library",
+        "Linkage",
+        "List",
+        "Location",
+        "Measure",
+        "MeasureReport",
+        "Media",
+        "Medication",
+        "MedicationAdministration",
+        "MedicationDispense",
+        "MedicationKnowledge",
+        "MedicationRequest",
+        "MedicationStatement",
+        "MedicinalProduct",
+        "MedicinalProductAuthorization",
+        "MedicinalProductContraindication",
+        "MedicinalProductIndication",
+        "MedicinalProductIngredient",
+        "MedicinalProductInteraction",
+        "MedicinalProductManufactured",
+        "MedicinalProductPackaged",
+        "MedicinalProductPharmaceutical",
+        "MedicinalProductUndesirableEffect",
+        "MessageDefinition",
+        "MessageHeader",
+        "MolecularSequence",
+        "NamingSystem",
+        "NutritionOrder",
+        "Observation",
+        "ObservationDefinition",
+        "OperationDefinition",
+        "OperationOutcome",
+        "Organization",
+        "OrganizationAffiliation",
+        "Parameters",
+        "Patient",
+        "PaymentNotice",
+        "PaymentReconciliation",
+        "Person",
+        "PlanDefinition",
+        "Practitioner",
+        "PractitionerRole",
+        "Procedure",
+        "Provenance",
+        "Questionnaire",
+        "QuestionnaireResponse",
+        "RelatedPerson",
+        "RequestGroup",
+        "ResearchDefinition",
+        "ResearchElementDefinition",
+        "ResearchStudy",
+        "ResearchSubject",
+        "Resource",
+        "RiskAssessment",
+        "RiskEvidenceSynthesis",
+        "Schedule",
+        "SearchParameter",
+        "ServiceRequest",
+        "Slot",
+        "Specimen",
+        "SpecimenDefinition",
+        "StructureDefinition",
+        "StructureMap",
+        "Subscription",
+        "Substance",
+        "SubstanceNucleicAcid",
+        "SubstancePolymer",
+        "SubstanceProtein",
+        "SubstanceReferenceInformation",
+        "SubstanceSourceMaterial",
+        "SubstanceSpecification",
+        "SupplyDelivery",
+        "SupplyRequest",
+        "Task",
+        "TerminologyCapabilities",
+        "TestReport",
+        "TestScript",
+        "ValueSet",
+        "VerificationResult",
+        "VisionPrescription",
+    ];
     fn code(self) -> &'static str {
         match self {
             Self::Account => "Account",
@@ -7426,6 +8022,7 @@ pub enum ResourceVersionPolicy {
 impl CodeEnum for ResourceVersionPolicy {
     const VALUE_SET: &'static str = "http://hl7.org/fhir/ValueSet/versioning-policy";
     const ALL: &'static [Self] = &[Self::NoVersion, Self::Versioned, Self::VersionedUpdate];
+    const CODES: &'static [&'static str] = &["no-version", "versioned", "versioned-update"];
     fn code(self) -> &'static str {
         match self {
             Self::NoVersion => "no-version",
@@ -7484,6 +8081,7 @@ pub enum RestfulCapabilityMode {
 impl CodeEnum for RestfulCapabilityMode {
     const VALUE_SET: &'static str = "http://hl7.org/fhir/ValueSet/restful-capability-mode";
     const ALL: &'static [Self] = &[Self::Client, Self::Server];
+    const CODES: &'static [&'static str] = &["client", "server"];
     fn code(self) -> &'static str {
         match self {
             Self::Client => "client",
@@ -7541,6 +8139,7 @@ pub enum SearchEntryMode {
 impl CodeEnum for SearchEntryMode {
     const VALUE_SET: &'static str = "http://hl7.org/fhir/ValueSet/search-entry-mode";
     const ALL: &'static [Self] = &[Self::Match, Self::Include, Self::Outcome];
+    const CODES: &'static [&'static str] = &["match", "include", "outcome"];
     fn code(self) -> &'static str {
         match self {
             Self::Match => "match",
@@ -7623,6 +8222,17 @@ impl CodeEnum for SearchParamType {
         Self::Uri,
         Self::Special,
     ];
+    const CODES: &'static [&'static str] = &[
+        "number",
+        "date",
+        "string",
+        "token",
+        "reference",
+        "composite",
+        "quantity",
+        "uri",
+        "special",
+    ];
     fn code(self) -> &'static str {
         match self {
             Self::Number => "number",
@@ -7701,6 +8311,7 @@ pub enum SlicingRules {
 impl CodeEnum for SlicingRules {
     const VALUE_SET: &'static str = "http://hl7.org/fhir/ValueSet/resource-slicing-rules";
     const ALL: &'static [Self] = &[Self::Closed, Self::Open, Self::OpenAtEnd];
+    const CODES: &'static [&'static str] = &["closed", "open", "openAtEnd"];
     fn code(self) -> &'static str {
         match self {
             Self::Closed => "closed",
@@ -7759,6 +8370,7 @@ pub enum SortDirection {
 impl CodeEnum for SortDirection {
     const VALUE_SET: &'static str = "http://hl7.org/fhir/ValueSet/sort-direction";
     const ALL: &'static [Self] = &[Self::Ascending, Self::Descending];
+    const CODES: &'static [&'static str] = &["ascending", "descending"];
     fn code(self) -> &'static str {
         match self {
             Self::Ascending => "ascending",
@@ -7820,6 +8432,7 @@ pub enum SubscriptionChannelType {
 impl CodeEnum for SubscriptionChannelType {
     const VALUE_SET: &'static str = "http://hl7.org/fhir/ValueSet/subscription-channel-type";
     const ALL: &'static [Self] = &[Self::RestHook, Self::Websocket, Self::Email, Self::Sms, Self::Message];
+    const CODES: &'static [&'static str] = &["rest-hook", "websocket", "email", "sms", "message"];
     fn code(self) -> &'static str {
         match self {
             Self::RestHook => "rest-hook",
@@ -7888,6 +8501,7 @@ pub enum SubscriptionStatus {
 impl CodeEnum for SubscriptionStatus {
     const VALUE_SET: &'static str = "http://hl7.org/fhir/ValueSet/subscription-status";
     const ALL: &'static [Self] = &[Self::Requested, Self::Active, Self::Error, Self::Off];
+    const CODES: &'static [&'static str] = &["requested", "active", "error", "off"];
     fn code(self) -> &'static str {
         match self {
             Self::Requested => "requested",
@@ -7953,6 +8567,7 @@ pub enum SystemRestfulInteraction {
 impl CodeEnum for SystemRestfulInteraction {
     const VALUE_SET: &'static str = "http://hl7.org/fhir/ValueSet/system-restful-interaction";
     const ALL: &'static [Self] = &[Self::Transaction, Self::Batch, Self::SearchSystem, Self::HistorySystem];
+    const CODES: &'static [&'static str] = &["transaction", "batch", "search-system", "history-system"];
     fn code(self) -> &'static str {
         match self {
             Self::Transaction => "transaction",
@@ -8037,6 +8652,17 @@ impl CodeEnum for TaskIntent {
         Self::FillerOrder,
         Self::InstanceOrder,
         Self::Option,
+    ];
+    const CODES: &'static [&'static str] = &[
+        "unknown",
+        "proposal",
+        "plan",
+        "order",
+        "original-order",
+        "reflex-order",
+        "filler-order",
+        "instance-order",
+        "option",
     ];
     fn code(self) -> &'static str {
         match self {
@@ -8157,6 +8783,20 @@ impl CodeEnum for TaskStatus {
         Self::Completed,
         Self::EnteredInError,
     ];
+    const CODES: &'static [&'static str] = &[
+        "draft",
+        "requested",
+        "received",
+        "accepted",
+        "rejected",
+        "ready",
+        "cancelled",
+        "in-progress",
+        "on-hold",
+        "failed",
+        "completed",
+        "entered-in-error",
+    ];
     fn code(self) -> &'static str {
         match self {
             Self::Draft => "draft",
@@ -8263,6 +8903,16 @@ impl CodeEnum for TriggerType {
         Self::DataAccessed,
         Self::DataAccessEnded,
     ];
+    const CODES: &'static [&'static str] = &[
+        "named-event",
+        "periodic",
+        "data-changed",
+        "data-added",
+        "data-modified",
+        "data-removed",
+        "data-accessed",
+        "data-access-ended",
+    ];
     fn code(self) -> &'static str {
         match self {
             Self::NamedEvent => "named-event",
@@ -8360,6 +9010,17 @@ impl CodeEnum for TypeRestfulInteraction {
         Self::Create,
         Self::SearchType,
     ];
+    const CODES: &'static [&'static str] = &[
+        "read",
+        "vread",
+        "update",
+        "patch",
+        "delete",
+        "history-instance",
+        "history-type",
+        "create",
+        "search-type",
+    ];
     fn code(self) -> &'static str {
         match self {
             Self::Read => "read",
@@ -8451,6 +9112,7 @@ impl CodeEnum for UDIEntryType {
         Self::SelfReported,
         Self::Unknown,
     ];
+    const CODES: &'static [&'static str] = &["barcode", "rfid", "manual", "card", "self-reported", "unknown"];
     fn code(self) -> &'static str {
         match self {
             Self::Barcode => "barcode",
@@ -8528,6 +9190,7 @@ pub enum UnitsOfTime {
 impl CodeEnum for UnitsOfTime {
     const VALUE_SET: &'static str = "http://hl7.org/fhir/ValueSet/units-of-time";
     const ALL: &'static [Self] = &[Self::S, Self::Min, Self::H, Self::D, Self::Wk, Self::Mo, Self::A];
+    const CODES: &'static [&'static str] = &["s", "min", "h", "d", "wk", "mo", "a"];
     fn code(self) -> &'static str {
         match self {
             Self::S => "s",
@@ -8600,6 +9263,7 @@ pub enum Use {
 impl CodeEnum for Use {
     const VALUE_SET: &'static str = "http://hl7.org/fhir/ValueSet/claim-use";
     const ALL: &'static [Self] = &[Self::Claim, Self::Preauthorization, Self::Predetermination];
+    const CODES: &'static [&'static str] = &["claim", "preauthorization", "predetermination"];
     fn code(self) -> &'static str {
         match self {
             Self::Claim => "claim",

@@ -4,6 +4,7 @@
 
 pub mod codes;
 pub mod datatypes;
+pub mod meta;
 pub mod resource;
 pub mod resources;
 #[cfg(feature = "xml")]

@@ -452,6 +452,10 @@ fn emit_enum(out: &mut String, e: &CodeEnumDef) {
     for (v, _) in &e.concepts {
         let _ = writeln!(out, "        Self::{v},");
     }
+    out.push_str("    ];\n    const CODES: &'static [&'static str] = &[\n");
+    for (_, c) in &e.concepts {
+        let _ = writeln!(out, "        {:?},", c.code);
+    }
     out.push_str("    ];\n    fn code(self) -> &'static str {\n        match self {\n");
     for (v, c) in &e.concepts {
         let _ = writeln!(out, "            Self::{v} => {:?},", c.code);
@@ -484,6 +488,102 @@ fn emit_enum(out: &mut String, e: &CodeEnumDef) {
         out,
         "impl std::str::FromStr for {n} {{\n    type Err = UnknownCode;\n    fn from_str(s: &str) -> Result<Self, Self::Err> {{\n        crate::coded::parse_code(s)\n    }}\n}}\n\nimpl std::fmt::Display for {n} {{\n    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {{\n        f.write_str(self.code())\n    }}\n}}\n\nimpl From<{n}> for Primitive<Coded<{n}>> {{\n    fn from(e: {n}) -> Self {{\n        Primitive::new(Coded::Known(e))\n    }}\n}}\n"
     );
+}
+
+fn emit_meta(model: &Model) -> String {
+    let mut out = String::from(HEADER);
+    out.push_str("//! Element metadata of every modelled type, from the definitions: names, cardinality, types and\n//! the codes of required bindings.\n\n");
+    out.push_str("use crate::meta::{ElementMeta, ElementType, Target, TypeKind, TypeMeta};\nuse crate::coded::CodeEnum;\nuse crate::generated::codes::*;\n\n");
+    out.push_str("/// Every modelled type (datatypes, resources, backbone elements), sorted by name.\npub static TYPES: &[TypeMeta] = &[\n");
+    let mut structs: Vec<&StructDef> = model.structs.iter().collect();
+    structs.sort_by(|a, b| a.name.cmp(&b.name));
+    let alias_target = |n: &str| -> String {
+        model
+            .aliases
+            .iter()
+            .find(|(a, _, _)| a == n)
+            .map(|(_, t, _)| t.clone())
+            .unwrap_or_else(|| n.to_owned())
+    };
+    for s in structs {
+        let kind = match s.kind {
+            StructKind::Datatype => "TypeKind::Datatype",
+            StructKind::Resource => "TypeKind::Resource",
+            StructKind::Backbone => "TypeKind::Backbone",
+        };
+        let _ = writeln!(
+            out,
+            "    TypeMeta {{ name: {:?}, path: {:?}, kind: {kind}, elements: &[",
+            s.name, s.path
+        );
+        for f in &s.fields {
+            let mut types = Vec::new();
+            let mut codes = "None".to_owned();
+            match &f.ty {
+                FieldType::Plain { xhtml } => types.push(format!(
+                    "ElementType {{ code: {:?}, target: Target::Attribute }}",
+                    if *xhtml { "xhtml" } else { "string" }
+                )),
+                FieldType::Prim(p) => {
+                    if let Some(en) = p.rust.strip_prefix("Coded<").and_then(|r| r.strip_suffix('>')) {
+                        codes = format!("Some({en}::CODES)");
+                    }
+                    types.push(format!(
+                        "ElementType {{ code: {:?}, target: Target::Primitive }}",
+                        p.fhir
+                    ));
+                }
+                FieldType::Complex { name, .. } => {
+                    let code = if model
+                        .structs
+                        .iter()
+                        .any(|x| x.name == *name && x.kind == StructKind::Backbone)
+                    {
+                        "BackboneElement".to_owned()
+                    } else {
+                        name.clone()
+                    };
+                    types.push(format!(
+                        "ElementType {{ code: {code:?}, target: Target::Struct({:?}) }}",
+                        alias_target(name)
+                    ));
+                }
+                FieldType::Resource => {
+                    types.push("ElementType { code: \"Resource\", target: Target::Resource }".to_owned())
+                }
+                FieldType::Choice { variants, .. } => {
+                    for v in variants {
+                        let t = match &v.kind {
+                            Variant::Prim(p) => {
+                                format!("ElementType {{ code: {:?}, target: Target::Primitive }}", p.fhir)
+                            }
+                            Variant::Complex(c) => format!(
+                                "ElementType {{ code: {:?}, target: Target::Struct({:?}) }}",
+                                v.name,
+                                alias_target(c)
+                            ),
+                            Variant::Resource => {
+                                "ElementType { code: \"Resource\", target: Target::Resource }".to_owned()
+                            }
+                        };
+                        types.push(t);
+                    }
+                }
+            }
+            let _ = writeln!(
+                out,
+                "        ElementMeta {{ name: {:?}, min: {}, many: {}, choice: {}, types: &[{}], codes: {codes} }},",
+                f.name,
+                f.min,
+                f.many,
+                matches!(f.ty, FieldType::Choice { .. }),
+                types.join(", ")
+            );
+        }
+        out.push_str("    ] },\n");
+    }
+    out.push_str("];\n");
+    out
 }
 
 fn emit_resource_enum(model: &Model) -> String {
@@ -587,10 +687,11 @@ pub fn emit(model: &Model) -> BTreeMap<String, String> {
     }
     files.insert("resources/mod.rs".to_owned(), res_mod);
     files.insert("codes.rs".to_owned(), emit_codes(model));
+    files.insert("meta.rs".to_owned(), emit_meta(model));
     files.insert("resource.rs".to_owned(), emit_resource_enum(model));
     let mut m = String::from(HEADER);
     m.push_str(
-        "//! Generated model code.\n\npub mod codes;\npub mod datatypes;\npub mod resource;\npub mod resources;\n#[cfg(feature = \"xml\")]\nmod xml;\n",
+        "//! Generated model code.\n\npub mod codes;\npub mod datatypes;\npub mod meta;\npub mod resource;\npub mod resources;\n#[cfg(feature = \"xml\")]\nmod xml;\n",
     );
     files.insert("mod.rs".to_owned(), m);
     files
