@@ -34,6 +34,7 @@ mod generated;
 pub mod json;
 pub mod meta;
 pub mod navigate;
+pub mod ndjson;
 pub mod primitive;
 mod reference;
 pub mod resource;
