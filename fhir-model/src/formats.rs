@@ -65,7 +65,7 @@ impl StrFormat {
         }
         let ok = match self {
             StrFormat::String | StrFormat::Markdown => {
-                !s.contains(['\u{b}', '\u{c}'])
+                !s.bytes().any(|b| b == 0x0b || b == 0x0c)
                     && (self == StrFormat::Markdown || s.len() <= 1_048_576 || s.chars().count() <= 1_048_576)
             }
             StrFormat::Code => {
@@ -77,7 +77,8 @@ impl StrFormat {
                         .any(|w| java_space(w[0] as char) && java_space(w[1] as char))
             }
             StrFormat::Id => s.len() <= 64 && s.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'.'),
-            StrFormat::Uri | StrFormat::Url | StrFormat::Canonical => !s.chars().any(java_space),
+            // Every character of Java's `\s` is ASCII, so a byte scan is exact.
+            StrFormat::Uri | StrFormat::Url | StrFormat::Canonical => !s.bytes().any(|b| java_space(b as char)),
             StrFormat::Oid => s.strip_prefix("urn:oid:").is_some_and(|rest| {
                 let mut arcs = rest.split('.');
                 matches!(arcs.next(), Some("0" | "1" | "2")) && {
