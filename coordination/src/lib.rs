@@ -3,3 +3,4 @@
 //! communication, and monitoring by polling and subscriptions.
 
 #![warn(missing_docs)]
+pub mod monitoring;

@@ -1,0 +1,150 @@
+//! Noticing missed notifications and saying what to do.
+//!
+//! Backport IG (`errors.md` "Detecting errors" / "Recovering from errors", v1.1.0): event numbers
+//! are sequential per subscription; `events-since-subscription-start` counts every event
+//! generated (not handshakes or heartbeats). A client that sees a number jump, a count above
+//! the last number it received, or no heartbeat within the heartbeat period has missed
+//! something: it can ask `$status`, fetch the missing events with `$events`
+//! (`eventsSinceNumber` / `eventsUntilNumber`) where the server supports it, or fall back to a
+//! search — here one catch-up poll with the polling cursor. A count that goes *down* means the
+//! server lost or reset the subscription: ask `$status` and catch up by polling.
+
+use serde::{Deserialize, Serialize};
+
+use super::notification::{Notification, NotificationType};
+use super::UnixSeconds;
+
+/// What to do after a notification or a heartbeat check.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum RecoveryAction {
+    /// `GET [Subscription url]/$status`.
+    QueryStatus,
+    /// `GET [Subscription url]/$events?eventsSinceNumber=from&eventsUntilNumber=to`.
+    QueryEvents {
+        /// First missing event number.
+        from: u64,
+        /// Last missing event number.
+        to: u64,
+    },
+    /// One poll with the polling cursor (`_lastUpdated=ge…`), when `$events` is not supported
+    /// or the numbering cannot be trusted.
+    CatchUpPoll,
+}
+
+impl RecoveryAction {
+    /// The request for the operations, relative to the Subscription's URL; `None` for a poll.
+    pub fn request(&self, subscription_url: &str) -> Option<String> {
+        match self {
+            RecoveryAction::QueryStatus => Some(format!("{subscription_url}/$status")),
+            RecoveryAction::QueryEvents { from, to } => Some(format!(
+                "{subscription_url}/$events?eventsSinceNumber={from}&eventsUntilNumber={to}"
+            )),
+            RecoveryAction::CatchUpPoll => None,
+        }
+    }
+}
+
+/// Per-subscription state on the client (serde, to persist).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventTracker {
+    last_event: u64,
+    last_heard: Option<UnixSeconds>,
+    heartbeat_period: Option<i64>,
+    events_supported: bool,
+}
+
+/// What one notification means for the client.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Assessment {
+    /// Event numbers seen for the first time, in order: process their focus.
+    pub new_events: Vec<u64>,
+    /// Event numbers already processed (redelivery): ignore.
+    pub duplicates: Vec<u64>,
+    /// Recovery to do, in order.
+    pub actions: Vec<RecoveryAction>,
+}
+
+impl EventTracker {
+    /// A tracker for a new subscription; `heartbeat_period` in seconds as requested;
+    /// `events_supported`: whether the server offers `$events`.
+    pub fn new(heartbeat_period: Option<u32>, events_supported: bool) -> EventTracker {
+        EventTracker {
+            last_event: 0,
+            last_heard: None,
+            heartbeat_period: heartbeat_period.map(i64::from),
+            events_supported,
+        }
+    }
+
+    /// The highest event number accounted for.
+    pub fn last_event(&self) -> u64 {
+        self.last_event
+    }
+
+    /// Accounts for a notification received at `received_at`.
+    pub fn observe(&mut self, notification: &Notification, received_at: UnixSeconds) -> Assessment {
+        self.last_heard = Some(self.last_heard.map_or(received_at, |t| t.max(received_at)));
+        let mut out = Assessment::default();
+        if notification.status == "error" || notification.status == "off" {
+            out.actions.push(RecoveryAction::QueryStatus);
+            out.actions.push(RecoveryAction::CatchUpPoll);
+        }
+        let mut missing: Vec<(u64, u64)> = Vec::new();
+        if matches!(
+            notification.kind,
+            NotificationType::EventNotification | NotificationType::QueryEvent
+        ) {
+            let mut numbers: Vec<u64> = notification.events.iter().map(|e| e.number).collect();
+            numbers.sort_unstable();
+            numbers.dedup();
+            for number in numbers {
+                if number <= self.last_event {
+                    out.duplicates.push(number);
+                    continue;
+                }
+                // `$events` answers fill gaps on purpose: only event notifications reveal them.
+                if number > self.last_event + 1 && notification.kind == NotificationType::EventNotification {
+                    missing.push((self.last_event + 1, number - 1));
+                }
+                self.last_event = number;
+                out.new_events.push(number);
+            }
+        }
+        match notification.events_since_start {
+            Some(count) if count > self.last_event => {
+                // Handshakes start the count where the server is: nothing was missed then.
+                if notification.kind != NotificationType::Handshake {
+                    missing.push((self.last_event + 1, count));
+                }
+                self.last_event = count;
+            }
+            Some(count) if count < self.last_event => {
+                self.last_event = count;
+                if !out.actions.contains(&RecoveryAction::QueryStatus) {
+                    out.actions.push(RecoveryAction::QueryStatus);
+                    out.actions.push(RecoveryAction::CatchUpPoll);
+                }
+            }
+            _ => {}
+        }
+        for (from, to) in missing {
+            if self.events_supported {
+                out.actions.push(RecoveryAction::QueryEvents { from, to });
+            } else if !out.actions.contains(&RecoveryAction::CatchUpPoll) {
+                out.actions.push(RecoveryAction::CatchUpPoll);
+            }
+        }
+        out
+    }
+
+    /// Whether a heartbeat is overdue at `now`: nothing heard for longer than the heartbeat
+    /// period. Then ask `$status` and catch up by polling.
+    pub fn overdue(&self, now: UnixSeconds) -> Vec<RecoveryAction> {
+        match (self.heartbeat_period, self.last_heard) {
+            (Some(period), Some(heard)) if now.0 - heard.0 > period => {
+                vec![RecoveryAction::QueryStatus, RecoveryAction::CatchUpPoll]
+            }
+            _ => Vec::new(),
+        }
+    }
+}
