@@ -3,4 +3,5 @@
 //! communication, and monitoring by polling and subscriptions.
 
 #![warn(missing_docs)]
+pub mod exchange;
 pub mod monitoring;
