@@ -262,6 +262,9 @@ pub struct SearchParamDef {
     pub components: &'static [Component],
     /// Where the entry comes from.
     pub origin: Origin,
+    /// For token parameters on `code` elements with a required binding to one code system: that
+    /// system ("the system is defined in the value set", R4 search.html#token).
+    pub code_system: Option<&'static str>,
 }
 
 impl SearchParamDef {

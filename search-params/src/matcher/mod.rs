@@ -210,6 +210,8 @@ enum CTest {
     Token {
         not: bool,
         values: Vec<CToken>,
+        /// The system of `code` elements, when the registry knows it.
+        implicit: Option<&'static str>,
     },
     TokenText(Vec<String>),
     OfType(Vec<OfTypeValue>),
@@ -257,6 +259,7 @@ fn compile_part(p: &CompositePart) -> CTest {
         CompositePart::Token(t) => CTest::Token {
             not: false,
             values: vec![CToken::new(t)],
+            implicit: None,
         },
         CompositePart::Reference(r) => CTest::Reference {
             type_: None,
@@ -287,6 +290,7 @@ fn compile_test(def: &'static SearchParamDef, test: &Test) -> CTest {
             TokenMode::Equals | TokenMode::Not => CTest::Token {
                 not: *mode == TokenMode::Not,
                 values: values.iter().map(CToken::new).collect(),
+                implicit: def.code_system,
             },
             TokenMode::Above | TokenMode::Below => CTest::Unsupported(format!(
                 "`{name}`: :above and :below need code system subsumption, which the matcher does not have"
@@ -758,8 +762,8 @@ fn eval_test<'a>(test: &CTest, nodes: &[Node<'a>], pool: &mut Pool<'a>, ctx: &Ct
         // underlying element is omitted or where the element is present with extensions but no
         // @value is specified".
         CTest::Missing(missing) => Outcome::from_bool(nodes.iter().any(has_value) != *missing),
-        CTest::Token { not, values } => {
-            let r = any(nodes.iter(), |n| any(values, |v| token_node(*n, v, pool)));
+        CTest::Token { not, values, implicit } => {
+            let r = any(nodes.iter(), |n| any(values, |v| token_node(*n, v, *implicit, pool)));
             if *not {
                 r.not()
             } else {
@@ -770,7 +774,7 @@ fn eval_test<'a>(test: &CTest, nodes: &[Node<'a>], pool: &mut Pool<'a>, ctx: &Ct
             Node::Complex(c) if c.fhir_type() == "Reference" => {
                 let mut ids = pool.get();
                 c.children("identifier", &mut ids);
-                let r = any(ids.iter(), |i| any(values, |v| token_node(*i, v, pool)));
+                let r = any(ids.iter(), |i| any(values, |v| token_node(*i, v, None, pool)));
                 pool.put(ids);
                 r
             }
@@ -834,7 +838,7 @@ fn eval_test<'a>(test: &CTest, nodes: &[Node<'a>], pool: &mut Pool<'a>, ctx: &Ct
     }
 }
 
-fn token_node<'a>(node: Node<'a>, t: &CToken, pool: &mut Pool<'a>) -> Outcome {
+fn token_node<'a>(node: Node<'a>, t: &CToken, implicit: Option<&str>, pool: &mut Pool<'a>) -> Outcome {
     match node {
         Node::Primitive(p) => {
             let text = match p.value {
@@ -849,6 +853,10 @@ fn token_node<'a>(node: Node<'a>, t: &CToken, pool: &mut Pool<'a>) -> Outcome {
                 }
                 Some(_) => return unsupported(format!("token search on a {} element", p.fhir_type)),
             };
+            let implied = implicit.filter(|_| p.fhir_type == "code");
+            if implied.is_some() && !matches!(t.system, Sys::Any) {
+                return Outcome::from_bool(t.system_ok(implied) && t.code_ok(Some(text)));
+            }
             if !matches!(t.system, Sys::Any) {
                 // search.html#token: for code the system is implicit in the value set; for
                 // uri, boolean and string elements "the presence of the pipe symbol SHALL NOT
@@ -874,7 +882,7 @@ fn token_node<'a>(node: Node<'a>, t: &CToken, pool: &mut Pool<'a>) -> Outcome {
             "CodeableConcept" => {
                 let mut codings = pool.get();
                 c.children("coding", &mut codings);
-                let r = any(codings.iter(), |coding| token_node(*coding, t, pool));
+                let r = any(codings.iter(), |coding| token_node(*coding, t, None, pool));
                 pool.put(codings);
                 r
             }

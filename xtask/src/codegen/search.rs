@@ -19,6 +19,7 @@ use std::path::Path;
 use serde_json::Value;
 
 use super::model::MODELLED_RESOURCES;
+use super::Definitions;
 
 /// One step of a compiled path.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -43,6 +44,7 @@ struct Param {
     comparators: Vec<String>,
     components: Vec<Component>,
     origin: &'static str,
+    code_system: Option<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -217,6 +219,42 @@ fn modifiers_for(type_: &str, circular_reference: bool) -> Vec<&'static str> {
     }
 }
 
+/// The code system of a token parameter whose every branch is a resource element of type `code`
+/// with a required binding to a value set of one system (R4 search.html#token: for `code`, "the
+/// system is defined in the value set").
+fn implicit_system(defs: &Definitions, base: &str, paths: &Result<Vec<Vec<Step>>, String>) -> Option<String> {
+    let paths = paths.as_ref().ok()?;
+    let elements = defs.structures.get(base)?["snapshot"]["element"].as_array()?;
+    let mut system: Option<String> = None;
+    for steps in paths {
+        let mut path = base.to_owned();
+        for step in steps {
+            match step {
+                Step::Child(name) => {
+                    path.push('.');
+                    path.push_str(name);
+                }
+                _ => return None,
+            }
+        }
+        let e = elements.iter().find(|e| e["path"] == path.as_str())?;
+        let types = e["type"].as_array()?;
+        if types.len() != 1 || types[0]["code"] != "code" || e["binding"]["strength"] != "required" {
+            return None;
+        }
+        let concepts = defs.expand(e["binding"]["valueSet"].as_str()?)?;
+        let first = concepts.first()?.system.clone();
+        if !concepts.iter().all(|c| c.system == first) {
+            return None;
+        }
+        match &system {
+            Some(s) if *s != first => return None,
+            _ => system = Some(first),
+        }
+    }
+    system
+}
+
 fn str_list(v: &Value) -> Vec<String> {
     v.as_array()
         .into_iter()
@@ -225,7 +263,7 @@ fn str_list(v: &Value) -> Vec<String> {
         .collect()
 }
 
-fn load(shared: &Path) -> Result<Vec<Param>, String> {
+fn load(shared: &Path, defs: &Definitions) -> Result<Vec<Param>, String> {
     let path = shared.join("fhir-definitions/r4/search-parameters.json");
     let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
     let bundle: Value = serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
@@ -269,7 +307,13 @@ fn load(shared: &Path) -> Result<Vec<Param>, String> {
                     paths: split_top(expr, '|').iter().map(|b| compile_path(b, None)).collect(),
                 });
             }
+            let code_system = if type_ == "token" {
+                implicit_system(defs, &base, &paths)
+            } else {
+                None
+            };
             out.push(Param {
+                code_system,
                 modifiers: modifiers_for(type_, targets.contains(&base)),
                 base: base.clone(),
                 code: code.to_owned(),
@@ -304,6 +348,7 @@ fn load(shared: &Path) -> Result<Vec<Param>, String> {
             comparators: vec![],
             components: vec![],
             origin: "SearchPage",
+            code_system: None,
         });
     }
     out.sort_by(|a, b| (&a.base, &a.code).cmp(&(&b.base, &b.code)));
@@ -410,7 +455,7 @@ fn emit(params: &[Param]) -> Result<String, String> {
         let _ = writeln!(
             s,
             "SearchParamDef {{ base: {}, code: {}, type_: ParamType::{}, url: {}, expression: {}, paths: {}, \
-             targets: &[{}], modifiers: &[{}], comparators: &[{}], components: &[{}], origin: Origin::{} }},",
+             targets: &[{}], modifiers: &[{}], comparators: &[{}], components: &[{}], origin: Origin::{}, code_system: {} }},",
             lit(&p.base),
             lit(&p.code),
             type_variant(&p.type_)?,
@@ -425,6 +470,10 @@ fn emit(params: &[Param]) -> Result<String, String> {
             comparators.join(", "),
             components.join(", "),
             p.origin,
+            match &p.code_system {
+                Some(c) => format!("Some({})", lit(c)),
+                None => "None".to_owned(),
+            },
         );
     }
     s.push_str("];\n\n");
@@ -441,7 +490,8 @@ fn emit(params: &[Param]) -> Result<String, String> {
 
 /// The generated files of `search-params/src/generated`.
 pub fn files(shared: &Path) -> Result<BTreeMap<String, String>, String> {
-    let params = load(shared)?;
+    let defs = Definitions::load(shared)?;
+    let params = load(shared, &defs)?;
     let mut files = BTreeMap::new();
     files.insert(
         "mod.rs".to_owned(),
