@@ -24,6 +24,7 @@ pub mod data_request;
 mod error;
 pub mod focus;
 mod machines;
+pub mod monitoring;
 pub mod ownership;
 mod poll_schedule;
 mod resolve;
