@@ -13,6 +13,8 @@
 //! * Task-based data request (CDex): [`data_request`], with [`PollSchedule`].
 //! * Solicited communication: [`solicited`].
 //! * Request descriptions with the `http` crate's types: [`transport`].
+//! * Monitoring by polling and subscriptions: [`monitoring`]; synchronous and asynchronous
+//!   exchanges: [`exchange`].
 
 #![warn(missing_docs)]
 
@@ -22,6 +24,7 @@ pub mod codes;
 mod coordination_task;
 pub mod data_request;
 mod error;
+pub mod exchange;
 pub mod focus;
 mod machines;
 pub mod monitoring;
