@@ -211,18 +211,18 @@ pub fn check_create(task: &Task, machine: &Machine) -> Vec<Violation> {
     out
 }
 
+/// The sources of the rows for `from -> to`, or of the machine's definition when it has none.
 fn transition_source(machine: &Machine, from: TaskStatus, to: TaskStatus) -> String {
-    let rows: Vec<&str> = machine
-        .transitions()
-        .iter()
-        .filter(|t| t.from == from && t.to == to)
-        .map(|t| t.source.as_str())
-        .collect();
-    if rows.is_empty() {
-        format!("machine {} (no row {} -> {})", machine.name(), from.code(), to.code())
-    } else {
-        rows.join(" | ")
+    let mut rows = machine.transitions().iter().filter(|t| t.from == from && t.to == to);
+    let Some(first) = rows.next() else {
+        return "machine definition (transitions)".to_owned();
+    };
+    let mut source = first.source.clone();
+    for row in rows {
+        source.push_str(" | ");
+        source.push_str(&row.source);
     }
+    source
 }
 
 fn state_of(

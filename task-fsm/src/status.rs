@@ -112,8 +112,13 @@ impl fmt::Display for StatusSet {
         if self.is_empty() {
             return f.write_str("(none)");
         }
-        let codes: Vec<&str> = self.iter().map(|s| s.code()).collect();
-        f.write_str(&codes.join(", "))
+        for (i, s) in self.iter().enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            f.write_str(s.code())?;
+        }
+        Ok(())
     }
 }
 
