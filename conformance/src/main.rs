@@ -14,6 +14,9 @@ commands:
                      XML file against its JSON twin)
   convert --to xml|json FILE
                      print the resource of FILE (XML or JSON) in the format asked for
+  validate [--profile URL] [--format text|json] PATH...
+                     check every FHIR file under PATH against the R4 base definitions, the
+                     profile URL and the profiles it declares; last line `N valid, M invalid`
 ";
 
 fn main() -> ExitCode {
@@ -22,6 +25,7 @@ fn main() -> ExitCode {
         Some("roundtrip") => cli::roundtrip::run(&args[1..]),
         Some("search") => cli::search::run(&args[1..]),
         Some("convert") => cli::convert::run(&args[1..]),
+        Some("validate") => cli::validate::run(&args[1..]),
         Some("-h" | "--help") => {
             print!("{USAGE}");
             0

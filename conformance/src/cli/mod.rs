@@ -4,3 +4,4 @@ pub mod convert;
 pub mod files;
 pub mod roundtrip;
 pub mod search;
+pub mod validate;

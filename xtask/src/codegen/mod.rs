@@ -1,5 +1,6 @@
 //! `cargo xtask codegen [--check]`: writes (or checks) the generated code of the workspace.
 
+mod conformance;
 mod defs;
 mod emit;
 mod emit_xml;
@@ -62,6 +63,10 @@ pub fn outputs(shared: &Path) -> Result<Vec<Output>, String> {
     outputs.push(Output {
         dir: workspace_root().join("search-params/src/generated"),
         files: search::files(shared)?,
+    });
+    outputs.push(Output {
+        dir: workspace_root().join("conformance/src/generated"),
+        files: conformance::files(&defs)?,
     });
     Ok(outputs)
 }
