@@ -788,3 +788,51 @@ fn gaps_regressions_and_overdue_heartbeats() {
         "no heartbeat asked, none overdue"
     );
 }
+
+#[test]
+fn max_count_splits_notifications_and_heartbeat_period_is_read() {
+    let sub = server_subscription(PayloadContent::IdOnly);
+    assert_eq!((sub.max_count, sub.heartbeat_period), (Some(20), Some(3600)));
+    let mut request = task_subscription();
+    request.max_count = Some(2);
+    let mut sub = ServerSubscription::accept(
+        "https://cbo.example.org/fhir/Subscription/sub1",
+        &request.build().unwrap(),
+        &[Topic::sdoh_task()],
+    )
+    .unwrap();
+    let focus = task(TaskStatus::Requested, TaskIntent::Order, "123");
+    let numbers: Vec<u64> = (0..5)
+        .map(|_| sub.offer(Method::Update, Some(&focus), Some(&focus)).unwrap().unwrap())
+        .collect();
+    let events: Vec<(u64, String, &Resource)> = numbers
+        .iter()
+        .map(|n| (*n, "2024-01-01T10:00:00Z".to_owned(), &focus))
+        .collect();
+    let sizes: Vec<usize> = sub.notifications(&events).iter().map(|n| n.events.len()).collect();
+    assert_eq!(sizes, [2, 2, 1]);
+    // max count 0 is not a positiveInt.
+    request.max_count = Some(0);
+    assert!(request.build().is_err());
+    // A Subscription on an unknown topic, or without payload content, is refused.
+    let mut unknown = task_subscription().build().unwrap();
+    unknown.criteria.value = Some("http://example.org/SubscriptionTopic/Other".into());
+    let err = ServerSubscription::accept("u", &unknown, &[Topic::sdoh_task()]).unwrap_err();
+    assert!(
+        err.to_string()
+            .starts_with("Subscription.criteria: expected a supported topic canonical"),
+        "{err}"
+    );
+    let mut no_content = task_subscription().build().unwrap();
+    no_content.channel.payload.as_mut().unwrap().extension_mut().clear();
+    let err = ServerSubscription::accept("u", &no_content, &[Topic::sdoh_task()]).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "Subscription.channel.payload.extension[content]: required but absent"
+    );
+    // The legacy placement is read back too.
+    let mut legacy = task_subscription();
+    legacy.placement = TopicPlacement::LegacyExtension;
+    let accepted = ServerSubscription::accept("u", &legacy.build().unwrap(), &[Topic::sdoh_task()]).unwrap();
+    assert_eq!(accepted.topic().url, Topic::sdoh_task().url);
+}

@@ -21,6 +21,39 @@
 //! assert_eq!(query.to_string(), "Task?owner=Organization/123&_lastUpdated=ge2021-05-03T17:23:18.1732-04:00");
 //! # Ok::<(), coordination::monitoring::MonitoringError>(())
 //! ```
+//!
+//! Subscribing: the Subscription to POST, the server's handshake and event notification, and
+//! the follow-up search of an id-only notification.
+//!
+//! ```
+//! use coordination::monitoring::{Method, Notification, ServerSubscription, SubscriptionRequest, Topic};
+//! use fhir_model::{Primitive, Resource, Task, TaskIntent, TaskStatus};
+//!
+//! let subscription = SubscriptionRequest::new(Topic::sdoh_task(), "https://ehr.example.org/hook")
+//!     .filter("Task?owner=Organization/123")?
+//!     .build()?;
+//! // Server side: accept it, send the handshake, then notify a change.
+//! let mut server = ServerSubscription::accept(
+//!     "https://cbo.example.org/fhir/Subscription/s1",
+//!     &subscription,
+//!     &[Topic::sdoh_task()],
+//! )?;
+//! let handshake = server.handshake().to_bundle("h1", &server.url);
+//! let mut task = Task::new(TaskStatus::Requested, TaskIntent::Order);
+//! task.id = Some(Primitive::from("1234"));
+//! task.owner = Some(fhir_model::Reference::to_type_id("Organization", "123"));
+//! let task = Resource::from(task);
+//! let number = server.offer(Method::Create, None, Some(&task))?.expect("matches the filter");
+//! let bundle = server
+//!     .notification(&[(number, "2024-01-01T10:00:00Z".into(), &task)], false)
+//!     .to_bundle("n1", &server.url);
+//! // Client side: read it and search for what changed.
+//! let notification = Notification::from_bundle(&bundle)?;
+//! let follow_up = notification.follow_up_queries()?;
+//! assert_eq!(follow_up[0].to_string(), "Task?_id=1234&_include=Task:focus");
+//! # let _ = handshake;
+//! # Ok::<(), coordination::monitoring::MonitoringError>(())
+//! ```
 
 pub mod events;
 pub mod gaps;

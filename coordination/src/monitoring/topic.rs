@@ -211,6 +211,10 @@ pub struct ServerSubscription {
     pub content: PayloadContent,
     /// Subscription status code sent in notifications.
     pub status: String,
+    /// `backport-max-count`: most focus resources per notification.
+    pub max_count: Option<u32>,
+    /// `backport-heartbeat-period` in seconds: how often to send a heartbeat when idle.
+    pub heartbeat_period: Option<u32>,
     events_since_start: u64,
 }
 
@@ -289,13 +293,45 @@ impl ServerSubscription {
                 ))
             }
         };
+        let channel_value = |url: &str, element: &str| -> Result<Option<u32>, MonitoringError> {
+            match subscription
+                .channel
+                .extension
+                .iter()
+                .find(|e| e.url == url)
+                .and_then(|e| e.value.as_ref())
+            {
+                None => Ok(None),
+                Some(ExtensionValue::UnsignedInt(n)) | Some(ExtensionValue::PositiveInt(n)) => Ok(n.value),
+                Some(_) => Err(MonitoringError::invalid(
+                    element,
+                    "an unsignedInt or positiveInt",
+                    "another value type",
+                )),
+            }
+        };
+        let max_count = channel_value(urls::MAX_COUNT, "Subscription.channel.extension[maxCount]")?;
+        if max_count == Some(0) {
+            return Err(MonitoringError::invalid(
+                "Subscription.channel.extension[maxCount].valuePositiveInt",
+                "a positive integer",
+                "0",
+            ));
+        }
+        let heartbeat_period = channel_value(
+            urls::HEARTBEAT_PERIOD,
+            "Subscription.channel.extension[heartbeatPeriod]",
+        )?;
         let mut filters = Vec::new();
         for text in filter_texts {
             let query = Query::parse(&text)
                 .map_err(|e| MonitoringError::query("Subscription.criteria.extension[filterCriteria]", e))?;
             filters.push(query);
         }
-        ServerSubscription::new(url, topic, filters, content)
+        let mut accepted = ServerSubscription::new(url, topic, filters, content)?;
+        accepted.max_count = max_count;
+        accepted.heartbeat_period = heartbeat_period;
+        Ok(accepted)
     }
 
     /// A subscription on `topic` with `filters` (each checked against `canFilterBy`).
@@ -317,6 +353,8 @@ impl ServerSubscription {
             filters: compiled,
             content,
             status: "active".to_owned(),
+            max_count: None,
+            heartbeat_period: None,
             events_since_start: 0,
         })
     }
@@ -334,6 +372,8 @@ impl ServerSubscription {
         }
         self.filters = next.filters;
         self.content = next.content;
+        self.max_count = next.max_count;
+        self.heartbeat_period = next.heartbeat_period;
         Ok(())
     }
 
@@ -419,6 +459,17 @@ impl ServerSubscription {
         notification.events = events_out;
         notification.resources = resources;
         notification
+    }
+
+    /// Event notifications for `events`, at most `max_count` events each (backport
+    /// `backport-max-count`: "the maximum number of triggering resources that will be included
+    /// in a notification bundle").
+    pub fn notifications(&self, events: &[(u64, String, &Resource)]) -> Vec<Notification> {
+        let size = self.max_count.map_or(usize::MAX, |n| n as usize).max(1);
+        events
+            .chunks(size)
+            .map(|chunk| self.notification(chunk, false))
+            .collect()
     }
 
     fn status_only(&self, kind: NotificationType) -> Notification {
