@@ -18,21 +18,44 @@ use search_params::Include;
 const US: &str = "Organization/123";
 
 fn plan() -> PollPlan {
-    PollPlan::new(PartyRef::reference("Organization", "123"))
+    Side::Performer.plan()
 }
 
-/// `Task?owner=Organization/123&_include=Task:focus`: our Tasks and their focus requests.
-fn task_query() -> PollQuery {
-    let query = plan()
-        .owned_by_us()
-        .query()
-        .clone()
-        .include(Include::new("Task", "focus"))
-        .unwrap();
-    PollQuery::from_query(query)
+/// Which party watches: the performing organization (owner) or the EHR that requested.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Side {
+    Performer,
+    Requester,
+}
+
+impl Side {
+    fn plan(self) -> PollPlan {
+        match self {
+            Side::Performer => PollPlan::new(PartyRef::reference("Organization", "123")),
+            Side::Requester => PollPlan::new(PartyRef::reference("PractitionerRole", "ehr-1")),
+        }
+    }
+
+    /// `Task?owner=…` or `Task?requester=…`, with `_include=Task:focus`.
+    fn task_query(self) -> PollQuery {
+        let plan = self.plan();
+        let base = match self {
+            Side::Performer => plan.owned_by_us(),
+            Side::Requester => plan.requested_by_us(),
+        };
+        PollQuery::from_query(base.query().clone().include(Include::new("Task", "focus")).unwrap())
+    }
+
+    fn filter(self) -> &'static str {
+        match self {
+            Side::Performer => "Task?owner=Organization/123",
+            Side::Requester => "Task?requester=PractitionerRole/ehr-1",
+        }
+    }
 }
 
 struct Poller {
+    side: Side,
     detector: ChangeDetector,
     tasks: PollCursor,
     requests: PollCursor,
@@ -41,9 +64,10 @@ struct Poller {
 }
 
 impl Poller {
-    fn new(page_size: usize) -> Poller {
+    fn new(side: Side, page_size: usize) -> Poller {
         Poller {
-            detector: ChangeDetector::new(plan().party().clone()),
+            side,
+            detector: ChangeDetector::new(side.plan().party().clone()),
             tasks: PollCursor::new(),
             requests: PollCursor::new(),
             page_size,
@@ -53,7 +77,13 @@ impl Poller {
 
     fn poll(&mut self, server: &mut Server) -> Vec<ChangeEvent> {
         let mut events = Vec::new();
-        let (versions, included) = run_poll(server, &task_query(), &mut self.tasks, self.page_size, &mut |_| {});
+        let (versions, included) = run_poll(
+            server,
+            &self.side.task_query(),
+            &mut self.tasks,
+            self.page_size,
+            &mut |_| {},
+        );
         for resource in &included {
             self.detector.prime(resource).unwrap();
         }
@@ -63,7 +93,7 @@ impl Poller {
         let ids = self.detector.requests_in_fulfilment();
         self.requests_seen = ids.clone();
         if !ids.is_empty() {
-            let query = plan().focus_requests(ids).unwrap();
+            let query = self.side.plan().focus_requests(ids).unwrap();
             let (versions, _) = run_poll(server, &query, &mut self.requests, self.page_size, &mut |_| {});
             for v in &versions {
                 events.extend(self.detector.observe(&v.resource).unwrap());
@@ -80,6 +110,7 @@ struct Watch {
 }
 
 struct Subscriber {
+    side: Side,
     detector: ChangeDetector,
     tasks: Watch,
     requests: Option<(Watch, SubscriptionRequest, Vec<String>)>,
@@ -88,9 +119,9 @@ struct Subscriber {
 }
 
 impl Subscriber {
-    fn subscribe(server: &mut Server, events_supported: bool) -> Subscriber {
+    fn subscribe(side: Side, server: &mut Server, events_supported: bool) -> Subscriber {
         let request = SubscriptionRequest::new(Topic::sdoh_task(), "https://ehr.example.org/hook")
-            .filter("Task?owner=Organization/123")
+            .filter(side.filter())
             .unwrap();
         let (url, handshake) = server.subscribe(&request.build().unwrap()).unwrap();
         let mut tracker = EventTracker::new(Some(3600), events_supported);
@@ -98,7 +129,8 @@ impl Subscriber {
         assert_eq!(handshake.kind, NotificationType::Handshake);
         assert!(tracker.observe(&handshake, server.now()).actions.is_empty());
         Subscriber {
-            detector: ChangeDetector::new(plan().party().clone()),
+            side,
+            detector: ChangeDetector::new(side.plan().party().clone()),
             tasks: Watch {
                 url,
                 tracker,
@@ -159,10 +191,20 @@ impl Subscriber {
                         &mut self.requests.as_mut().unwrap().0
                     };
                     let recovered = watch.tracker.observe(&answer, now);
-                    assert!(recovered.actions.is_empty());
+                    assert!(recovered.actions.is_empty(), "{recovered:?}");
+                    assert_eq!(recovered.new_events, (from..=to).collect::<Vec<_>>());
+                    assert_eq!(watch.tracker.missing().count(), 0);
                     events.extend(self.follow_up(server, &answer));
                 }
-                RecoveryAction::CatchUpPoll => events.extend(self.catch_up(server, is_task)),
+                RecoveryAction::CatchUpPoll => {
+                    events.extend(self.catch_up(server, is_task));
+                    let watch = if is_task {
+                        &mut self.tasks
+                    } else {
+                        &mut self.requests.as_mut().unwrap().0
+                    };
+                    watch.tracker.caught_up();
+                }
                 RecoveryAction::QueryStatus => {}
             }
         }
@@ -187,10 +229,13 @@ impl Subscriber {
     fn catch_up(&mut self, server: &mut Server, is_task: bool) -> Vec<ChangeEvent> {
         let mut events = Vec::new();
         let (query, cursor) = if is_task {
-            (task_query(), &mut self.tasks.catch_up)
+            (self.side.task_query(), &mut self.tasks.catch_up)
         } else {
             let (watch, _, ids) = self.requests.as_mut().unwrap();
-            (plan().focus_requests(ids.clone()).unwrap(), &mut watch.catch_up)
+            (
+                self.side.plan().focus_requests(ids.clone()).unwrap(),
+                &mut watch.catch_up,
+            )
         };
         let (versions, included) = run_poll(server, &query, cursor, 2, &mut |_| {});
         for r in &included {
@@ -247,6 +292,7 @@ fn sorted(mut events: Vec<ChangeEvent>) -> Vec<ChangeEvent> {
 /// The scenario: each step changes the server (with milliseconds between writes), then both
 /// clients look. Returns the events per step of both clients and the recovery actions.
 fn scenario(
+    side: Side,
     events_supported: bool,
     drop_at_step: Option<usize>,
 ) -> (Vec<Vec<ChangeEvent>>, Vec<Vec<ChangeEvent>>, Vec<RecoveryAction>) {
@@ -254,8 +300,8 @@ fn scenario(
     server.write(service_request("sr1", "active", "food bank referral"));
     server.write(service_request("sr2", "active", "housing"));
     server.write(service_request("sr3", "active", "transport"));
-    let mut poller = Poller::new(2);
-    let mut subscriber = Subscriber::subscribe(&mut server, events_supported);
+    let mut poller = Poller::new(side, 2);
+    let mut subscriber = Subscriber::subscribe(side, &mut server, events_supported);
     let mut steps: Vec<Step> = Vec::new();
     // 1: three Tasks, two ours, one for another organization, in one second.
     steps.push(Box::new(|s: &mut Server| {
@@ -366,7 +412,7 @@ fn expected() -> Vec<Vec<ChangeEvent>> {
 
 #[test]
 fn polling_and_subscribing_see_the_same_events() {
-    let (polled, notified, actions) = scenario(false, None);
+    let (polled, notified, actions) = scenario(Side::Performer, false, None);
     assert_eq!(polled, expected());
     assert_eq!(notified, expected());
     assert!(actions.is_empty(), "no recovery without a loss: {actions:?}");
@@ -376,7 +422,7 @@ fn polling_and_subscribing_see_the_same_events() {
 fn a_dropped_notification_is_recovered_by_one_catch_up_poll() {
     // Step 6 changes no Task, so there is nothing to drop there.
     for step in 0..5 {
-        let (polled, notified, actions) = scenario(false, Some(step));
+        let (polled, notified, actions) = scenario(Side::Performer, false, Some(step));
         assert_eq!(polled, expected(), "step {step}");
         assert_eq!(notified, expected(), "dropped at step {step}");
         assert_eq!(actions, vec![RecoveryAction::CatchUpPoll], "dropped at step {step}");
@@ -385,7 +431,7 @@ fn a_dropped_notification_is_recovered_by_one_catch_up_poll() {
 
 #[test]
 fn a_dropped_notification_is_recovered_with_events_where_supported() {
-    let (_, notified, actions) = scenario(true, Some(1));
+    let (_, notified, actions) = scenario(Side::Performer, true, Some(1));
     assert_eq!(notified, expected());
     assert!(
         matches!(actions.as_slice(), [RecoveryAction::QueryEvents { .. }]),
@@ -421,4 +467,58 @@ fn the_seed_gt_cursor_from_the_client_clock_loses_updates() {
         .collect();
     assert_eq!(seen["Task/t1"], "Task/t1/_history/2");
     let _: &Resource = &server.current["Task/t1"];
+}
+
+/// The EHR's view of the same changes (seed 004's EHR list): it watches the Tasks it requested.
+fn expected_for_the_requester() -> Vec<Vec<ChangeEvent>> {
+    let task = |id: &str| format!("Task/{id}");
+    let new = |id: &str| ChangeEvent::NewTask {
+        task: task(id),
+        status: "requested".into(),
+    };
+    vec![
+        vec![new("t1"), new("t2"), new("t9")],
+        vec![ChangeEvent::StatusChanged {
+            task: task("t1"),
+            from: "requested".into(),
+            to: "in-progress".into(),
+        }],
+        vec![ChangeEvent::Rejected { task: task("t2") }, new("t3")],
+        vec![
+            ChangeEvent::Assigned {
+                task: task("t9"),
+                owner: US.into(),
+            },
+            ChangeEvent::OutputsAdded {
+                task: task("t1"),
+                added: 1,
+            },
+        ],
+        vec![
+            ChangeEvent::Accepted { task: task("t3") },
+            ChangeEvent::Completed { task: task("t1") },
+        ],
+        vec![],
+    ]
+    .into_iter()
+    .map(sorted)
+    .collect()
+}
+
+#[test]
+fn the_requesting_ehr_sees_the_same_events_both_ways() {
+    let (polled, notified, actions) = scenario(Side::Requester, false, None);
+    assert_eq!(polled, expected_for_the_requester());
+    assert_eq!(notified, expected_for_the_requester());
+    assert!(actions.is_empty());
+    for step in 0..5 {
+        let (polled, notified, actions) = scenario(Side::Requester, step % 2 == 0, Some(step));
+        assert_eq!(polled, expected_for_the_requester(), "step {step}");
+        assert_eq!(notified, expected_for_the_requester(), "dropped at step {step}");
+        assert_eq!(
+            actions.len(),
+            1,
+            "one recovery for one loss at step {step}: {actions:?}"
+        );
+    }
 }

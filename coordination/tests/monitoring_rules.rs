@@ -776,6 +776,17 @@ fn gaps_regressions_and_overdue_heartbeats() {
         "https://x/Subscription/1/$events?eventsSinceNumber=1&eventsUntilNumber=2"
     );
     assert_eq!(RecoveryAction::QueryStatus.request("S").unwrap(), "S/$status");
+    assert_eq!(tracker.missing().collect::<Vec<_>>(), [1, 2]);
+    // The `$events` answer brings them: new, not duplicates; its count (the server's current
+    // one, 5) is not a gap, since notifications 4 and 5 may still be on their way.
+    let answer = notification(
+        NotificationType::QueryEvent,
+        Some(5),
+        vec![event(1, Some("Task/1")), event(2, Some("Task/2"))],
+    );
+    let a = tracker.observe(&answer, t0);
+    assert_eq!((a.new_events, a.actions), (vec![1, 2], vec![]));
+    assert_eq!((tracker.missing().count(), tracker.last_event()), (0, 3));
     // An error status: ask $status and catch up.
     let mut error = notification(Heartbeat, Some(3), vec![]);
     error.status = "error".into();

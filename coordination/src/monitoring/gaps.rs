@@ -9,6 +9,8 @@
 //! search — here one catch-up poll with the polling cursor. A count that goes *down* means the
 //! server lost or reset the subscription: ask `$status` and catch up by polling.
 
+use std::collections::BTreeSet;
+
 use serde::{Deserialize, Serialize};
 
 use super::notification::{Notification, NotificationType};
@@ -48,6 +50,8 @@ impl RecoveryAction {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EventTracker {
     last_event: u64,
+    /// Numbers known to be missing and not yet recovered.
+    missing: BTreeSet<u64>,
     last_heard: Option<UnixSeconds>,
     heartbeat_period: Option<i64>,
     events_supported: bool,
@@ -56,7 +60,8 @@ pub struct EventTracker {
 /// What one notification means for the client.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Assessment {
-    /// Event numbers seen for the first time, in order: process their focus.
+    /// Event numbers seen for the first time (including missing ones now recovered), in order:
+    /// process their focus.
     pub new_events: Vec<u64>,
     /// Event numbers already processed (redelivery): ignore.
     pub duplicates: Vec<u64>,
@@ -70,6 +75,7 @@ impl EventTracker {
     pub fn new(heartbeat_period: Option<u32>, events_supported: bool) -> EventTracker {
         EventTracker {
             last_event: 0,
+            missing: BTreeSet::new(),
             last_heard: None,
             heartbeat_period: heartbeat_period.map(i64::from),
             events_supported,
@@ -81,6 +87,16 @@ impl EventTracker {
         self.last_event
     }
 
+    /// Event numbers known to be missing.
+    pub fn missing(&self) -> impl Iterator<Item = u64> + '_ {
+        self.missing.iter().copied()
+    }
+
+    /// A catch-up poll has covered everything up to now: the missing numbers no longer matter.
+    pub fn caught_up(&mut self) {
+        self.missing.clear();
+    }
+
     /// Accounts for a notification received at `received_at`.
     pub fn observe(&mut self, notification: &Notification, received_at: UnixSeconds) -> Assessment {
         self.last_heard = Some(self.last_heard.map_or(received_at, |t| t.max(received_at)));
@@ -89,7 +105,7 @@ impl EventTracker {
             out.actions.push(RecoveryAction::QueryStatus);
             out.actions.push(RecoveryAction::CatchUpPoll);
         }
-        let mut missing: Vec<(u64, u64)> = Vec::new();
+        let mut newly_missing: Vec<u64> = Vec::new();
         if matches!(
             notification.kind,
             NotificationType::EventNotification | NotificationType::QueryEvent
@@ -98,28 +114,29 @@ impl EventTracker {
             numbers.sort_unstable();
             numbers.dedup();
             for number in numbers {
-                if number <= self.last_event {
+                if self.missing.remove(&number) {
+                    out.new_events.push(number);
+                } else if number <= self.last_event {
                     out.duplicates.push(number);
-                    continue;
+                } else {
+                    newly_missing.extend(self.last_event + 1..number);
+                    self.last_event = number;
+                    out.new_events.push(number);
                 }
-                // `$events` answers fill gaps on purpose: only event notifications reveal them.
-                if number > self.last_event + 1 && notification.kind == NotificationType::EventNotification {
-                    missing.push((self.last_event + 1, number - 1));
-                }
-                self.last_event = number;
-                out.new_events.push(number);
             }
         }
-        match notification.events_since_start {
-            Some(count) if count > self.last_event => {
-                // Handshakes start the count where the server is: nothing was missed then.
-                if notification.kind != NotificationType::Handshake {
-                    missing.push((self.last_event + 1, count));
-                }
+        // The count of a `$events` answer is the server's current one, which may include events
+        // whose notifications are still on their way; a handshake starts the count.
+        match (notification.kind, notification.events_since_start) {
+            (NotificationType::QueryEvent, _) | (_, None) => {}
+            (NotificationType::Handshake, Some(count)) => self.last_event = self.last_event.max(count),
+            (_, Some(count)) if count > self.last_event => {
+                newly_missing.extend(self.last_event + 1..=count);
                 self.last_event = count;
             }
-            Some(count) if count < self.last_event => {
+            (_, Some(count)) if count < self.last_event => {
                 self.last_event = count;
+                self.missing.retain(|n| *n <= count);
                 if !out.actions.contains(&RecoveryAction::QueryStatus) {
                     out.actions.push(RecoveryAction::QueryStatus);
                     out.actions.push(RecoveryAction::CatchUpPoll);
@@ -127,7 +144,8 @@ impl EventTracker {
             }
             _ => {}
         }
-        for (from, to) in missing {
+        self.missing.extend(newly_missing.iter().copied());
+        for (from, to) in ranges(&newly_missing) {
             if self.events_supported {
                 out.actions.push(RecoveryAction::QueryEvents { from, to });
             } else if !out.actions.contains(&RecoveryAction::CatchUpPoll) {
@@ -147,4 +165,16 @@ impl EventTracker {
             _ => Vec::new(),
         }
     }
+}
+
+/// Contiguous `[from, to]` ranges of sorted numbers.
+fn ranges(numbers: &[u64]) -> Vec<(u64, u64)> {
+    let mut out: Vec<(u64, u64)> = Vec::new();
+    for &n in numbers {
+        match out.last_mut() {
+            Some((_, to)) if *to + 1 == n => *to = n,
+            _ => out.push((n, n)),
+        }
+    }
+    out
 }
