@@ -25,8 +25,8 @@
 //!   [`PROPOSED_VERSION`], a choice of this crate — no source defines a code).
 
 use fhir_model::{
-    DateTime, Meta, Primitive, Reference, ReferenceTarget, RequestIntent, RequestStatus, ServiceRequest, Task,
-    TaskInput, TaskInputValue, TaskIntent, TaskStatus,
+    DateTime, Meta, Primitive, Reference, ReferenceTarget, RequestIntent, RequestStatus, Resource, ServiceRequest,
+    Task, TaskInput, TaskInputValue, TaskIntent, TaskStatus,
 };
 use task_fsm::{Actor, Event, Machine};
 
@@ -136,6 +136,12 @@ impl ChangeRequest {
     /// Why (`reasonCode.text`).
     pub fn reason(mut self, text: &str) -> Self {
         self.task.reason_code = Some(codes::text(text));
+        self
+    }
+
+    /// Carries a resource inside the request Task (a proposed version referred to as `#id`).
+    pub fn contained(mut self, resource: impl Into<Resource>) -> Self {
+        self.task.contained.push(resource.into());
         self
     }
 
@@ -372,7 +378,11 @@ pub fn revoke_service_request(request: &Task, service_request: &mut ServiceReque
     revoke(service_request)
 }
 
-fn revoke(service_request: &mut ServiceRequest) -> Result<(), Error> {
+/// The placer revokes its own ServiceRequest (COW-CMR: the placer updates `ServiceRequest.status`
+/// in addition to cancelling the Coordination Task; "this guide makes no requirements around
+/// whether a Placer may cancel the ServiceRequest"). Only draft, active or on-hold Requests can
+/// be revoked (R4 request-status).
+pub fn revoke(service_request: &mut ServiceRequest) -> Result<(), Error> {
     let status = service_request.status.value.as_ref().and_then(|c| c.known());
     match status {
         Some(RequestStatus::Draft | RequestStatus::Active | RequestStatus::OnHold) => {
@@ -394,8 +404,8 @@ fn revoke(service_request: &mut ServiceRequest) -> Result<(), Error> {
 
 /// The placer, after accepting a modification request for its ServiceRequest: a new Request
 /// `new_id` made from the proposal (`status` active, `intent` order — a new instance, since
-/// `intent` is immutable), with `replaces` the original and `basedOn` the proposal (when it has an
-/// id); the original is revoked (COW-CMR "Fulfiller Proposal for Particular or Alternative
+/// `intent` is immutable), with `replaces` the original and `basedOn` the proposal (as the
+/// modification request refers to it); the original is revoked (COW-CMR "Fulfiller Proposal for Particular or Alternative
 /// Service").
 pub fn replace_service_request(
     request: &Task,
@@ -421,10 +431,9 @@ pub fn replace_service_request(
     replacement.status = RequestStatus::Active.into();
     replacement.intent = RequestIntent::Order.into();
     replacement.replaces = vec![original_ref];
-    if let Some(p) = Reference::to(proposal) {
-        if !replacement.based_on.contains(&p) {
-            replacement.based_on.push(p);
-        }
+    let proposal_ref = proposed_version(request)?.clone();
+    if !replacement.based_on.contains(&proposal_ref) {
+        replacement.based_on.push(proposal_ref);
     }
     let mut revoked = original.clone();
     revoke(&mut revoked)?;
