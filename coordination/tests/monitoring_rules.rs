@@ -847,3 +847,25 @@ fn max_count_splits_notifications_and_heartbeat_period_is_read() {
     let accepted = ServerSubscription::accept("u", &legacy.build().unwrap(), &[Topic::sdoh_task()]).unwrap();
     assert_eq!(accepted.topic().url, Topic::sdoh_task().url);
 }
+
+#[test]
+fn notifications_read_the_same_from_xml() {
+    // SDOH: servers SHALL support JSON and XML payloads.
+    let focus = task(TaskStatus::Requested, TaskIntent::Order, "123");
+    let mut sub = server_subscription(PayloadContent::FullResource);
+    let n = sub.offer(Method::Create, None, Some(&focus)).unwrap().unwrap();
+    let bundle = sub
+        .notification(&[(n, "2024-01-01T10:00:00Z".into(), &focus)], false)
+        .to_bundle("x1", &sub.url);
+    let xml = fhir_model::xml::to_string(&bundle).unwrap();
+    let back: Bundle = fhir_model::xml::from_str(&xml).unwrap();
+    assert_eq!(
+        Notification::from_bundle(&back).unwrap(),
+        Notification::from_bundle(&bundle).unwrap()
+    );
+    let subscription = task_subscription().build().unwrap();
+    let xml = fhir_model::xml::to_string(&subscription).unwrap();
+    let back: fhir_model::Subscription = fhir_model::xml::from_str(&xml).unwrap();
+    let accepted = ServerSubscription::accept("u", &back, &[Topic::sdoh_task()]).unwrap();
+    assert_eq!(accepted.content, PayloadContent::IdOnly);
+}
