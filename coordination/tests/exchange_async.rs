@@ -457,7 +457,7 @@ fn a_wait_past_the_deadline_gives_up_with_a_delete() {
             allowed: Duration::from_secs(600)
         }
     );
-    assert!(matches!(f.next_step, NextStep::Stop { ref reason } if reason.contains("600 s")));
+    assert!(matches!(f.next_step, NextStep::Stop { ref reason } if reason.contains("asked to wait until")));
     assert_eq!(cancel.unwrap().method(), http::Method::DELETE);
 }
 

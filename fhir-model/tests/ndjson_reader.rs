@@ -23,10 +23,10 @@ fn reads_one_resource_per_line_with_line_numbers() {
 
 #[test]
 fn bulk_data_example_file_with_trailing_blank_line() {
-    // Bulk Data Access IG v2 "Example NDJSON output file" (export.md), which ends with an empty
-    // line. Its `birthDate` values are dateTimes, which R4 `date` does not allow: the example
-    // breaks the spec (listed in docs/spec/bulk.md); only the lenient reader keeps going.
-    let text = "{\"id\":\"5c41cecf-cf81-434f-9da7-e24e5a99dbc2\",\"name\":[{\"given\":[\"Brenda\"],\"family\":[\"Jackson\"]}],\"gender\":\"female\",\"birthDate\":\"1956-10-14T00:00:00.000Z\",\"resourceType\":\"Patient\"}\n\n";
+    // Shaped like the Bulk Data Access IG v2 example output file (export.md), which ends with an
+    // empty line and writes `birthDate` as a dateTime, which R4 `date` does not allow: the
+    // example breaks the spec (listed in docs/spec/bulk.md), so the strict reader names line 1.
+    let text = "{\"id\":\"p-1\",\"gender\":\"female\",\"birthDate\":\"1960-02-03T00:00:00.000Z\",\"resourceType\":\"Patient\"}\n\n";
     let strict = read_all(text.as_bytes(), ReaderOptions::default());
     assert_eq!(strict.len(), 1);
     assert!(strict[0].as_ref().unwrap_err().starts_with("line 1: "), "{strict:?}");

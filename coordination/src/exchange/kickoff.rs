@@ -233,7 +233,7 @@ impl ExportRequest {
             return Err(bad(
                 "_typeFilter",
                 "search filters only (no _include, _sort, _count, _summary, _elements, _total, _contained)",
-                format!("{query:?} ({item:?})"),
+                format!("{query:?} ({})", result_parameter(item)),
             ));
         }
         if parsed.items().is_empty() {
@@ -260,7 +260,7 @@ impl ExportRequest {
             return Err(bad(
                 "patient",
                 "a reference to a Patient",
-                format!("{:?}", reference.reference_str()),
+                format!("{:?}", reference.reference_str().unwrap_or("")),
             ));
         }
         self.patients.push(reference);
@@ -439,6 +439,22 @@ impl ExportRequest {
         r.headers_mut()
             .insert(CONTENT_TYPE, http::HeaderValue::from_static(FHIR_JSON));
         Ok(r)
+    }
+}
+
+/// The name of a search result parameter.
+fn result_parameter(item: &Item) -> &'static str {
+    match item {
+        Item::Filter(_) => "a filter",
+        Item::Include(_) => "_include",
+        Item::RevInclude(_) => "_revinclude",
+        Item::Sort(_) => "_sort",
+        Item::Count(_) => "_count",
+        Item::Summary(_) => "_summary",
+        Item::Elements(_) => "_elements",
+        Item::Total(_) => "_total",
+        Item::Contained(_) => "_contained",
+        Item::ContainedType(_) => "_containedType",
     }
 }
 

@@ -2,6 +2,9 @@
 //! synchronous exchanges: `GET [base]/Patient/[id]/$everything` (R4 patient-operation-everything)
 //! and section searches built and checked by `search-params`, with the answers read into typed
 //! resources.
+//!
+//! Sections are limited to resource types `search-params` models (medications are not:
+//! `MedicationRequest` is not modelled yet, so no unchecked query is offered for it).
 
 use std::time::{Duration, SystemTime};
 
@@ -17,8 +20,8 @@ use super::outcome::{ExchangeFailure, FailureKind, NextStep};
 pub enum Section {
     /// `Condition?patient=…&clinical-status=active`.
     ActiveConditions,
-    /// `MedicationRequest?patient=…&status=active`.
-    ActiveMedications,
+    /// `Procedure?patient=…`.
+    Procedures,
     /// `Observation?patient=…&category=…observation-category|laboratory`.
     Labs,
 }
@@ -28,7 +31,7 @@ impl Section {
     pub fn query(self, patient_id: &str) -> Result<Query, search_params::Error> {
         let text = match self {
             Section::ActiveConditions => format!("Condition?patient=Patient/{patient_id}&clinical-status=active"),
-            Section::ActiveMedications => format!("MedicationRequest?patient=Patient/{patient_id}&status=active"),
+            Section::Procedures => format!("Procedure?patient=Patient/{patient_id}"),
             Section::Labs => format!(
                 "Observation?patient=Patient/{patient_id}&category=http://terminology.hl7.org/CodeSystem/observation-category|laboratory"
             ),
