@@ -43,6 +43,8 @@ pub mod profiles;
 mod validator;
 
 pub use input::Format;
+#[doc(hidden)]
+pub use invariants::implemented_keys;
 pub use outcome::{is_valid, position, COLUMN_EXTENSION, LINE_EXTENSION};
 pub use profiles::{find as profile, Profile};
 pub use validator::{UnknownProfile, Validator};

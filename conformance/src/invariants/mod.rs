@@ -24,6 +24,12 @@ use fhir_model::{IssueSeverity, IssueType};
 pub(crate) use crate::generated::invariants::*;
 use crate::outcome::Issues;
 
+/// The keys of the base invariants this crate checks, for the tests that exercise each one.
+#[doc(hidden)]
+pub fn implemented_keys() -> Vec<&'static str> {
+    ALL.iter().map(|c| c.key).collect()
+}
+
 /// An invariant as a StructureDefinition states it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Constraint {
@@ -45,7 +51,11 @@ impl Constraint {
     pub fn diagnostics(&self, found: &str) -> String {
         format!(
             "{}: {}; found: {found} [expression: {}; defined on {} in {}]",
-            self.key, self.human, self.expression, self.path, self.source
+            self.key,
+            self.human.trim_end_matches('.'),
+            self.expression,
+            self.path,
+            self.source
         )
     }
 

@@ -55,6 +55,31 @@ impl Profile {
         self.resource_type
     }
 
+    /// The sources (file and line) of the rules of this profile that a resource can break, for
+    /// the tests that check every rule is exercised. A slice `0..*` only names its members, and
+    /// `Conforms` reports the rules of the profile it refers to: their own sources are left out.
+    #[doc(hidden)]
+    pub fn rule_sources(&self) -> Vec<&'static str> {
+        fn collect(rules: &[Sourced], out: &mut Vec<&'static str>) {
+            for r in rules {
+                match &r.rule {
+                    rules::Rule::Slice(slice) => {
+                        if slice.min > 0 || slice.max.is_some() {
+                            out.push(r.source);
+                        }
+                        collect(slice.rules, out);
+                    }
+                    rules::Rule::Conforms { .. } => {}
+                    _ => out.push(r.source),
+                }
+            }
+        }
+        let mut out = Vec::new();
+        collect(self.rules, &mut out);
+        out.dedup();
+        out
+    }
+
     /// Checks `resource` (located at `at`) against this profile.
     pub(crate) fn check(&self, resource: &Resource, at: &Location, issues: &mut Issues) {
         let mut cx = Context {
