@@ -798,6 +798,11 @@ fn gaps_regressions_and_overdue_heartbeats() {
         tracker.overdue(UnixSeconds(i64::MAX)).is_empty(),
         "no heartbeat asked, none overdue"
     );
+
+    // An empty payload: the event names no resource, so search.
+    let mut tracker = EventTracker::new(None, true);
+    let a = tracker.observe(&notification(EventNotification, Some(1), vec![event(1, None)]), t0);
+    assert_eq!((a.new_events, a.actions), (vec![1], vec![RecoveryAction::CatchUpPoll]));
 }
 
 #[test]

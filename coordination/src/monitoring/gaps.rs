@@ -28,8 +28,8 @@ pub enum RecoveryAction {
         /// Last missing event number.
         to: u64,
     },
-    /// One poll with the polling cursor (`_lastUpdated=ge…`), when `$events` is not supported
-    /// or the numbering cannot be trusted.
+    /// One poll with the polling cursor (`_lastUpdated=ge…`), when `$events` is not supported,
+    /// the numbering cannot be trusted, or the notification names no resource (`empty` payload).
     CatchUpPoll,
 }
 
@@ -143,6 +143,14 @@ impl EventTracker {
                 }
             }
             _ => {}
+        }
+        // An `empty` payload names no resource (backport payloads.md): the client searches itself.
+        let unnamed = notification
+            .events
+            .iter()
+            .any(|e| e.focus.is_none() && out.new_events.contains(&e.number));
+        if unnamed && !out.actions.contains(&RecoveryAction::CatchUpPoll) {
+            out.actions.push(RecoveryAction::CatchUpPoll);
         }
         self.missing.extend(newly_missing.iter().copied());
         for (from, to) in ranges(&newly_missing) {

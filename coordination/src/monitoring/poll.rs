@@ -11,7 +11,7 @@
 //! `meta.lastUpdated`). Sources: seed 004 "Polling"; R4 search §3.1.1.4.3 (`ge`), R4 Bundle
 //! (`meta.lastUpdated`, `link` `next`), R4 http §3.1.0.1.6 (paging). See `docs/spec/monitoring.md`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use fhir_model::{Bundle, BundleType, Reference, Resource, SearchEntryMode};
 use search_params::{DateValue, Prefix, Query, ReferenceValue, Test, TokenValue};
@@ -176,6 +176,7 @@ impl PollQuery {
             next: None,
             pages: 0,
             found: Vec::new(),
+            found_keys: BTreeSet::new(),
             included: Vec::new(),
         })
     }
@@ -243,6 +244,7 @@ pub struct PollRun {
     next: Option<String>,
     pages: usize,
     found: Vec<(PolledVersion, i64)>,
+    found_keys: BTreeSet<String>,
     included: Vec<Resource>,
 }
 
@@ -289,10 +291,16 @@ impl PollRun {
                     continue;
                 }
                 Some(SearchEntryMode::Outcome) => continue,
+                // Without a mode, a resource of another type than the one searched can only
+                // be there because of `_include` / `_revinclude`.
+                _ if resource.resource_type() != self.first_request.resource_type() => {
+                    self.included.push(resource.clone());
+                    continue;
+                }
                 _ => {}
             }
             let (key, end) = version_key(resource, &format!("Bundle.entry[{index}].resource"))?;
-            let repeated = self.cursor.seen.contains_key(&key) || self.found.iter().any(|(v, _)| v.key == key);
+            let repeated = self.cursor.seen.contains_key(&key) || !self.found_keys.insert(key.clone());
             if !repeated {
                 self.found.push((
                     PolledVersion {
