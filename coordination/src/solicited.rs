@@ -144,14 +144,9 @@ pub fn request_reference(request: &CommunicationRequest, base: Option<&str>) -> 
         .as_ref()
         .and_then(|p| p.value.as_deref())
         .ok_or_else(|| Error::invalid("CommunicationRequest.id", "an id", "none"))?;
-    let text = match base {
-        Some(b) => format!("{}/CommunicationRequest/{id}", b.trim_end_matches('/')),
-        None => format!("CommunicationRequest/{id}"),
-    };
     Ok(Reference {
-        reference: Some(Primitive::new(text)),
         identifier: request.identifier.first().cloned().map(Box::new),
-        ..Default::default()
+        ..located("CommunicationRequest", id, base)
     })
 }
 
@@ -186,12 +181,11 @@ pub struct Answer {
 
 impl Answer {
     /// A Communication `id` answering `request` (referred to as [`request_reference`] with
-    /// `request_base`), part of `task` when there is one, sent at `sent`: `status` completed,
-    /// `subject`, `sender`, `recipient`, `about` and `category` from the request.
+    /// `request_base`), sent at `sent`: `status` completed; `subject`, `sender`, `recipient`,
+    /// `about` and `category` from the request.
     pub fn to(
         request: &CommunicationRequest,
         request_base: Option<&str>,
-        task: Option<&Task>,
         id: &str,
         identifier: (&str, &str),
         sent: DateTime,
@@ -201,13 +195,6 @@ impl Answer {
         c.identifier
             .push(crate::coordination_task::identifier(identifier.0, identifier.1));
         c.based_on.push(request_reference(request, request_base)?);
-        if let Some(t) = task {
-            let task_id =
-                t.id.as_ref()
-                    .and_then(|p| p.value.as_deref())
-                    .ok_or_else(|| Error::invalid("Task.id", "an id to refer to with partOf", "none"))?;
-            c.part_of.push(Reference::to_type_id("Task", task_id));
-        }
         c.subject = request.subject.clone();
         c.sender = request.sender.clone();
         c.recipient = request.recipient.clone();
@@ -215,6 +202,18 @@ impl Answer {
         c.category = request.category.clone();
         c.sent = Some(Primitive::new(sent));
         Ok(Answer { communication: c })
+    }
+
+    /// Part of the request's Task (`partOf`), on the server at `task_base` (absolute when the
+    /// Communication goes to another server than the Task's).
+    pub fn part_of(mut self, task: &Task, task_base: Option<&str>) -> Result<Answer, Error> {
+        let task_id = task
+            .id
+            .as_ref()
+            .and_then(|p| p.value.as_deref())
+            .ok_or_else(|| Error::invalid("Task.id", "an id to refer to with partOf", "none"))?;
+        self.communication.part_of.push(located("Task", task_id, task_base));
+        Ok(self)
     }
 
     /// Content, as text.
@@ -253,17 +252,22 @@ impl Answer {
 }
 
 /// The recipient closes the request Task (`in-progress → completed`, by its owner) with the
-/// Communications sent as outputs (seed 003: the recipient "closes communication request related
-/// tasks once the response has been sent").
-pub fn complete_task(task: &mut Task, sent: &[&Communication], at: &DateTime) -> Result<(), Error> {
+/// Communications sent as outputs, on the server at `sent_base` (seed 003: the recipient "closes
+/// communication request related tasks once the response has been sent").
+pub fn complete_task(
+    task: &mut Task,
+    sent: &[&Communication],
+    sent_base: Option<&str>,
+    at: &DateTime,
+) -> Result<(), Error> {
     let outputs = sent
         .iter()
         .map(|c| {
-            Reference::to(*c)
-                .map(|r| {
+            id(&c.id)
+                .map(|cid| {
                     TaskOutput::new(
                         codes::text(COMMUNICATION_OUTPUT),
-                        TaskOutputValue::Reference(Box::new(r)),
+                        TaskOutputValue::Reference(Box::new(located("Communication", cid, sent_base))),
                     )
                 })
                 .ok_or_else(|| Error::invalid("Communication.id", "an id to refer to from Task.output", "none"))
@@ -295,6 +299,18 @@ pub struct Links<'a> {
     requests: &'a [CommunicationRequest],
     tasks: &'a [Task],
     communications: &'a [Communication],
+}
+
+/// `Type/id`, or `[base]/Type/id` when `base` is given.
+fn located(resource_type: &str, id: &str, base: Option<&str>) -> Reference {
+    let text = match base {
+        Some(b) => format!("{}/{resource_type}/{id}", b.trim_end_matches('/')),
+        None => format!("{resource_type}/{id}"),
+    };
+    Reference {
+        reference: Some(Primitive::new(text)),
+        ..Default::default()
+    }
 }
 
 fn id(p: &Option<Primitive<String>>) -> Option<&str> {
@@ -384,17 +400,33 @@ impl<'a> Links<'a> {
     }
 }
 
-/// The searches either side can make to find the others on a server at `base`:
-/// `Task?focus=CommunicationRequest/[id]` and `Communication?based-on=CommunicationRequest/[id]`,
-/// plus `Communication?based-on:identifier=[system]|[value]` for answers that refer to the request
-/// by its business identifier only.
-pub fn find_linked(base: &str, request: &CommunicationRequest) -> Result<Vec<FhirRequest>, Error> {
+/// The searches either side can make to find the others — on the server holding the Tasks
+/// (`tasks_at`): `Task?focus=[request]`; on the server holding the Communications
+/// (`communications_at`): `Communication?based-on=[request]`, where `[request]` is
+/// `CommunicationRequest/[id]`, or its absolute URL when the request lives at `request_base`
+/// (R4 search: a reference parameter matches an absolute URL), plus
+/// `Communication?based-on:identifier=[system]|[value]` for answers that name the request by its
+/// business identifier only.
+pub fn find_linked(
+    tasks_at: &str,
+    communications_at: &str,
+    request: &CommunicationRequest,
+    request_base: Option<&str>,
+) -> Result<Vec<FhirRequest>, Error> {
     let rid = id(&request.id).ok_or_else(|| Error::invalid("CommunicationRequest.id", "an id", "none"))?;
     let search = |e| Error::Search {
         context: format!("searches linked to CommunicationRequest/{rid}"),
         source: e,
     };
-    let target = || Test::reference(ReferenceValue::typed("CommunicationRequest", rid));
+    let target = || {
+        Test::reference(match request_base {
+            Some(b) => ReferenceValue::Url {
+                url: format!("{}/CommunicationRequest/{rid}", b.trim_end_matches('/')),
+                version: None,
+            },
+            None => ReferenceValue::typed("CommunicationRequest", rid),
+        })
+    };
     let mut queries = vec![
         Query::new("Task")
             .and_then(|q| q.and("focus", target()))
@@ -416,5 +448,17 @@ pub fn find_linked(base: &str, request: &CommunicationRequest) -> Result<Vec<Fhi
             );
         }
     }
-    queries.iter().map(|q| transport::search(base, q)).collect()
+    queries
+        .iter()
+        .map(|q| {
+            transport::search(
+                if q.resource_type() == "Task" {
+                    tasks_at
+                } else {
+                    communications_at
+                },
+                q,
+            )
+        })
+        .collect()
 }
