@@ -15,10 +15,11 @@ use proptest::prelude::*;
 enum Op {
     /// Create or update Task `t{task}` after `advance_ms`.
     Write { task: u8, advance_ms: i64 },
-    /// Poll with this page size; optionally write a Task between the first and second page.
+    /// Poll with this page size; optionally write a Task between the first and second page
+    /// (after some milliseconds, and some more before the next page is fetched).
     Poll {
         page_size: usize,
-        during: Option<(u8, i64)>,
+        during: Option<(u8, i64, i64)>,
     },
 }
 
@@ -26,7 +27,7 @@ fn op() -> impl Strategy<Value = Op> {
     prop_oneof![
         3 => (0u8..6, prop_oneof![Just(0i64), 1i64..400, 400i64..2500])
             .prop_map(|(task, advance_ms)| Op::Write { task, advance_ms }),
-        1 => (1usize..5, proptest::option::of((0u8..6, 0i64..600)))
+        1 => (1usize..5, proptest::option::of((0u8..6, 0i64..600, 0i64..1500)))
             .prop_map(|(page_size, during)| Op::Poll { page_size, during }),
     ]
 }
@@ -67,19 +68,20 @@ proptest! {
         let query = PollPlan::new(PartyRef::reference("Organization", "123")).owned_by_us();
         let mut cursor = PollCursor::new();
         let mut reported: BTreeSet<String> = BTreeSet::new();
-        let mut polls: Vec<(usize, Option<(u8, i64)>)> = ops
+        let mut polls: Vec<(usize, Option<(u8, i64, i64)>)> = ops
             .iter()
             .filter_map(|op| match op { Op::Poll { page_size, during } => Some((*page_size, *during)), _ => None })
             .collect();
         // A final quiet poll: everything current must have been reported by then.
         polls.push((3, None));
         let mut poll_index = 0;
-        let run = |server: &mut Server, page_size: usize, during: Option<(u8, i64)>, cursor: &mut PollCursor, reported: &mut BTreeSet<String>| -> Result<(), TestCaseError> {
+        let run = |server: &mut Server, page_size: usize, during: Option<(u8, i64, i64)>, cursor: &mut PollCursor, reported: &mut BTreeSet<String>| -> Result<(), TestCaseError> {
             let first_search = server.snapshots.len();
             let mut pending = during;
             let (versions, _) = run_poll(server, &query, cursor, page_size, &mut |s| {
-                if let Some((task, ms)) = pending.take() {
-                    write(s, task, ms);
+                if let Some((task, before, after)) = pending.take() {
+                    write(s, task, before);
+                    s.advance_ms(after);
                 }
             });
             for version in versions {

@@ -163,11 +163,18 @@ impl Server {
         first
     }
 
-    /// GETs a `next` link.
+    /// GETs a `next` link. The page comes from the result set of its search, stamped with the
+    /// time it is served (so a client taking a later page's time as its cursor would skip
+    /// updates made while it paged).
     pub fn page(&self, url: &str) -> Bundle {
         let rest = url.split("_getpages=").nth(1).expect("a page link");
         let (search, page) = rest.split_once("&_page=").expect("a page link");
-        self.searches[search.parse::<usize>().unwrap()][page.parse::<usize>().unwrap()].clone()
+        let mut bundle = self.searches[search.parse::<usize>().unwrap()][page.parse::<usize>().unwrap()].clone();
+        bundle.meta = Some(Meta {
+            last_updated: Some(Primitive::new(self.instant().parse().expect("instant"))),
+            ..Default::default()
+        });
+        bundle
     }
 
     /// Accepts a Subscription; returns its URL and the handshake Bundle.
