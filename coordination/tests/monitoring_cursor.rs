@@ -11,16 +11,16 @@ use fhir_model::TaskStatus;
 use monitoring_support::*;
 use proptest::prelude::*;
 
+/// A write while paging: Task number, ms before it, ms after it before the next page.
+type During = Option<(u8, i64, i64)>;
+
 #[derive(Debug, Clone)]
 enum Op {
     /// Create or update Task `t{task}` after `advance_ms`.
     Write { task: u8, advance_ms: i64 },
     /// Poll with this page size; optionally write a Task between the first and second page
     /// (after some milliseconds, and some more before the next page is fetched).
-    Poll {
-        page_size: usize,
-        during: Option<(u8, i64, i64)>,
-    },
+    Poll { page_size: usize, during: During },
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -68,14 +68,14 @@ proptest! {
         let query = PollPlan::new(PartyRef::reference("Organization", "123")).owned_by_us();
         let mut cursor = PollCursor::new();
         let mut reported: BTreeSet<String> = BTreeSet::new();
-        let mut polls: Vec<(usize, Option<(u8, i64, i64)>)> = ops
+        let mut polls: Vec<(usize, During)> = ops
             .iter()
             .filter_map(|op| match op { Op::Poll { page_size, during } => Some((*page_size, *during)), _ => None })
             .collect();
         // A final quiet poll: everything current must have been reported by then.
         polls.push((3, None));
         let mut poll_index = 0;
-        let run = |server: &mut Server, page_size: usize, during: Option<(u8, i64, i64)>, cursor: &mut PollCursor, reported: &mut BTreeSet<String>| -> Result<(), TestCaseError> {
+        let run = |server: &mut Server, page_size: usize, during: During, cursor: &mut PollCursor, reported: &mut BTreeSet<String>| -> Result<(), TestCaseError> {
             let first_search = server.snapshots.len();
             let mut pending = during;
             let (versions, _) = run_poll(server, &query, cursor, page_size, &mut |s| {
