@@ -1,13 +1,16 @@
 //! Noticing missed notifications and saying what to do.
 //!
-//! Backport IG (`errors.md` "Detecting errors" / "Recovering from errors", v1.1.0): event numbers
+//! Backport IG (`errors.md` "Detecting Errors as a Client" / "Recovering from Errors"): event numbers
 //! are sequential per subscription; `events-since-subscription-start` counts every event
 //! generated (not handshakes or heartbeats). A client that sees a number jump, a count above
 //! the last number it received, or no heartbeat within the heartbeat period has missed
 //! something: it can ask `$status`, fetch the missing events with `$events`
 //! (`eventsSinceNumber` / `eventsUntilNumber`) where the server supports it, or fall back to a
 //! search — here one catch-up poll with the polling cursor. A count that goes *down* means the
-//! server lost or reset the subscription: ask `$status` and catch up by polling.
+//! server lost or reset the subscription: ask `$status` and catch up by polling. The IG's client
+//! "waited an amount of time to ensure that event 22 was indeed missing (and not … still being
+//! processed)": a missing number that arrives later is still taken as new, so acting at once
+//! costs at most one redundant search.
 
 use std::collections::BTreeSet;
 
