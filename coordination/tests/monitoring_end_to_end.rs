@@ -8,8 +8,8 @@ mod monitoring_support;
 use std::collections::BTreeMap;
 
 use coordination::monitoring::{
-    ChangeDetector, ChangeEvent, EventTracker, Notification, NotificationType, PartyRef, PollCursor, PollPlan,
-    PollQuery, RecoveryAction, SubscriptionRequest, Topic, UnixSeconds,
+    ChangeDetector, ChangeEvent, EventTracker, Notification, NotificationType, PartyRef, PayloadContent, PollCursor,
+    PollPlan, PollQuery, RecoveryAction, SubscriptionRequest, Topic, UnixSeconds,
 };
 use fhir_model::{Resource, TaskStatus};
 use monitoring_support::*;
@@ -158,7 +158,7 @@ impl Subscriber {
         }
         for (is_task, bundles) in inbox {
             for bundle in bundles {
-                let notification = Notification::from_bundle(&bundle).unwrap();
+                let notification = Notification::from_bundle_with_content(&bundle, PayloadContent::IdOnly).unwrap();
                 events.extend(self.handle(server, is_task, &notification));
             }
         }

@@ -874,3 +874,48 @@ fn notifications_read_the_same_from_xml() {
     let accepted = ServerSubscription::accept("u", &back, &[Topic::sdoh_task()]).unwrap();
     assert_eq!(accepted.content, PayloadContent::IdOnly);
 }
+
+#[test]
+fn notifications_are_checked_against_the_content_level() {
+    let focus = task(TaskStatus::Requested, TaskIntent::Order, "123");
+    let bundle_for = |content: PayloadContent| {
+        let mut sub = server_subscription(content);
+        let n = sub.offer(Method::Create, None, Some(&focus)).unwrap().unwrap();
+        sub.notification(&[(n, "2024-01-01T10:00:00Z".into(), &focus)], false)
+            .to_bundle("c1", &sub.url)
+    };
+    let rows = [
+        (PayloadContent::Empty, PayloadContent::Empty, Ok(())),
+        (PayloadContent::IdOnly, PayloadContent::IdOnly, Ok(())),
+        (PayloadContent::FullResource, PayloadContent::FullResource, Ok(())),
+        (PayloadContent::FullResource, PayloadContent::IdOnly, Ok(())),
+        (
+            PayloadContent::IdOnly,
+            PayloadContent::Empty,
+            Err("Bundle.entry[0].resource.parameter[notification-event][0].part[focus]: expected no resource reference in an empty payload, found \"a reference\""),
+        ),
+        (
+            PayloadContent::Empty,
+            PayloadContent::IdOnly,
+            Err("Bundle.entry[0].resource.parameter[notification-event][0].part[focus]: required but absent"),
+        ),
+        (
+            PayloadContent::IdOnly,
+            PayloadContent::FullResource,
+            Err("Bundle.entry for https://cbo.example.org/fhir/Task/1234 (full-resource payload): required but absent"),
+        ),
+    ];
+    for (sent, expected, outcome) in rows {
+        let got = Notification::from_bundle_with_content(&bundle_for(sent), expected)
+            .map(|_| ())
+            .map_err(|e| e.to_string());
+        assert_eq!(
+            got,
+            outcome.map_err(String::from),
+            "sent {sent:?}, expected {expected:?}"
+        );
+    }
+    let mut with_entry = bundle_for(PayloadContent::Empty);
+    with_entry.entry.push(BundleEntry::default());
+    assert!(Notification::from_bundle_with_content(&with_entry, PayloadContent::Empty).is_err());
+}

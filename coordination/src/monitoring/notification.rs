@@ -13,6 +13,7 @@ use fhir_model::{
 };
 use search_params::{Include, Query, Test};
 
+use super::subscription::PayloadContent;
 use super::{urls, MonitoringError};
 
 /// The kind of notification (R5 `subscription-notification-type`, used by the backport).
@@ -215,6 +216,61 @@ impl Notification {
             events,
             resources,
         })
+    }
+
+    /// Reads a notification and checks it against the content level the Subscription asked
+    /// for (backport `payloads.md`): `empty` SHALL NOT reference resources nor carry entries
+    /// besides the status; `id-only` and `full-resource` SHALL reference the focus of each
+    /// event; `full-resource` SHALL carry an entry with each focus resource.
+    pub fn from_bundle_with_content(bundle: &Bundle, content: PayloadContent) -> Result<Notification, MonitoringError> {
+        let notification = Notification::from_bundle(bundle)?;
+        let at = |index: usize, part: &str| {
+            format!("Bundle.entry[0].resource.parameter[notification-event][{index}].part[{part}]")
+        };
+        match content {
+            PayloadContent::Empty => {
+                for (index, event) in notification.events.iter().enumerate() {
+                    if event.focus.is_some() || !event.additional_context.is_empty() {
+                        return Err(MonitoringError::invalid(
+                            at(
+                                index,
+                                if event.focus.is_some() {
+                                    "focus"
+                                } else {
+                                    "additional-context"
+                                },
+                            ),
+                            "no resource reference in an empty payload",
+                            "a reference",
+                        ));
+                    }
+                }
+                if bundle.entry.len() > 1 {
+                    return Err(MonitoringError::invalid(
+                        "Bundle.entry[1]",
+                        "only the SubscriptionStatus entry in an empty payload",
+                        "another entry",
+                    ));
+                }
+            }
+            PayloadContent::IdOnly | PayloadContent::FullResource => {
+                for (index, event) in notification.events.iter().enumerate() {
+                    let Some(focus) = &event.focus else {
+                        return Err(MonitoringError::missing(at(index, "focus")));
+                    };
+                    let found = notification
+                        .resources
+                        .iter()
+                        .any(|r| focus.ends_with(&format!("{}/{}", r.resource_type(), r.id().unwrap_or_default())));
+                    if content == PayloadContent::FullResource && !found {
+                        return Err(MonitoringError::missing(format!(
+                            "Bundle.entry for {focus} (full-resource payload)"
+                        )));
+                    }
+                }
+            }
+        }
+        Ok(notification)
     }
 
     /// The follow-up searches for id-only (or full-resource) events, one per focus resource type:
