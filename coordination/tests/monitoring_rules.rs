@@ -59,6 +59,20 @@ fn seed_polling_queries() {
             .contains("_lastUpdated"));
     }
     assert!(org123().focus_requests(Vec::<String>::new()).is_err());
+    // A plan per partner base gives absolute URLs.
+    let plan = PollPlan::at(
+        "https://cbo.example.org/fhir/",
+        PartyRef::reference("Organization", "123"),
+    );
+    let query = plan
+        .owned_by_us()
+        .map(|q| q.include(search_params::Include::new("Task", "focus")))
+        .unwrap();
+    assert_eq!(
+        query.url(&cursor).unwrap(),
+        "https://cbo.example.org/fhir/Task?owner=Organization/123&_include=Task:focus&_lastUpdated=ge2021-05-03T17:23:18.1732-04:00"
+    );
+    assert!(org123().owned_by_us().url(&cursor).is_err());
 }
 
 fn task_version(id: &str, version: &str, last_updated: &str) -> Resource {

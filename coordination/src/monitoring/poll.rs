@@ -82,12 +82,27 @@ impl PartyRef {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PollPlan {
     us: PartyRef,
+    server: Option<String>,
 }
 
 impl PollPlan {
     /// A plan for `us`.
     pub fn new(us: PartyRef) -> PollPlan {
-        PollPlan { us }
+        PollPlan { us, server: None }
+    }
+
+    /// A plan for `us` on the partner server at `base` (e.g. `https://cbo.example.org/fhir`):
+    /// its queries give absolute URLs ([`PollQuery::url`]).
+    pub fn at(base: &str, us: PartyRef) -> PollPlan {
+        PollPlan {
+            us,
+            server: Some(base.trim_end_matches('/').to_owned()),
+        }
+    }
+
+    /// The partner server's base URL, when given.
+    pub fn server(&self) -> Option<&str> {
+        self.server.as_deref()
     }
 
     /// The party this plan monitors for.
@@ -113,6 +128,7 @@ impl PollPlan {
         PollQuery {
             // Task, owner (reference) and status (token) are in the R4 registry.
             base: query.expect("registry has Task owner and status"),
+            server: self.server.clone(),
         }
     }
 
@@ -129,13 +145,17 @@ impl PollPlan {
         let base = Query::new("ServiceRequest")
             .and_then(|q| q.and("_id", Test::codes(ids)))
             .map_err(|e| MonitoringError::query("ServiceRequest?_id", e))?;
-        Ok(PollQuery { base })
+        Ok(PollQuery {
+            base,
+            server: self.server.clone(),
+        })
     }
 
     fn task_query(&self, parameter: &str) -> PollQuery {
         let query = Query::new("Task").and_then(|q| q.and(parameter, self.us.test()));
         PollQuery {
             base: query.expect("registry has Task owner and requester as references"),
+            server: self.server.clone(),
         }
     }
 }
@@ -144,12 +164,35 @@ impl PollPlan {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PollQuery {
     base: Query,
+    server: Option<String>,
 }
 
 impl PollQuery {
     /// Wraps any query (e.g. with `code` or `status` criteria added).
     pub fn from_query(base: Query) -> PollQuery {
-        PollQuery { base }
+        PollQuery { base, server: None }
+    }
+
+    /// The same query with more search items (e.g. `_include=Task:focus`, `_count`).
+    pub fn map(
+        self,
+        f: impl FnOnce(Query) -> Result<Query, search_params::Error>,
+    ) -> Result<PollQuery, MonitoringError> {
+        let base = f(self.base).map_err(|e| MonitoringError::query("PollQuery", e))?;
+        Ok(PollQuery {
+            base,
+            server: self.server,
+        })
+    }
+
+    /// The absolute URL to GET (`[base]/Task?…&_lastUpdated=ge…`); needs a plan made with
+    /// [`PollPlan::at`].
+    pub fn url(&self, cursor: &PollCursor) -> Result<String, MonitoringError> {
+        let server = self
+            .server
+            .as_deref()
+            .ok_or_else(|| MonitoringError::missing("PollPlan base URL (use PollPlan::at)"))?;
+        Ok(self.with_cursor(cursor)?.to_url(server))
     }
 
     /// The query without the cursor.
