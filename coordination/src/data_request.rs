@@ -616,11 +616,26 @@ pub fn interpret(task: &Task, now: &DateTime, schedule: &PollSchedule) -> Result
     }
 }
 
+/// The `cdex-temp#signature-flag` input, if any; one that is not a boolean is an error (a
+/// signature requirement must never be dropped silently: CDEX-DQ CONF-009).
+fn signature_flag(task: &Task) -> Result<Option<bool>, Error> {
+    for (i, input) in task.input.iter().enumerate() {
+        if has_coding(&input.type_, CDEX_TEMP, "signature-flag") {
+            return match &input.value {
+                TaskInputValue::Boolean(b) => Ok(b.value),
+                _ => Err(Error::invalid(
+                    format!("Task.input[{i}] (signature)"),
+                    "valueBoolean",
+                    "another type",
+                )),
+            };
+        }
+    }
+    Ok(None)
+}
+
 fn outputs(task: &Task) -> Result<PollOutcome, Error> {
-    let signed = read_request(task)
-        .ok()
-        .and_then(|r| r.signature_required)
-        .unwrap_or(false);
+    let signed = signature_flag(task)?.unwrap_or(false);
     let mut contained = Vec::new();
     let mut fetches = Vec::new();
     let mut followed = 0;

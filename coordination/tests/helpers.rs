@@ -505,3 +505,42 @@ fn request_descriptions_use_http_types_and_refuse_bad_urls() {
         "https://x.example.org/fhir/Task?owner:missing=true&status=requested"
     );
 }
+
+// --- data request reading ------------------------------------------------------------------------
+
+#[test]
+fn a_malformed_signature_flag_is_never_read_as_unsigned() {
+    use coordination::data_request::{self, DataRequest, Requested};
+    let mut task = DataRequest::new(
+        Requested::Code(codes::text("progress note")),
+        Reference::to_type_id("Patient", "p"),
+        org("payer"),
+        org("provider"),
+        at("2024-05-01T09:00:00Z"),
+    )
+    .signature_required(true)
+    .build()
+    .unwrap();
+    data_request::accept(&mut task, &at("2024-05-01T09:01:00Z")).unwrap();
+    data_request::start(&mut task, None, &at("2024-05-01T09:02:00Z")).unwrap();
+    data_request::complete_with_references(
+        &mut task,
+        vec![Reference::to_type_id("DocumentReference", "d")],
+        &at("2024-05-01T09:03:00Z"),
+    )
+    .unwrap();
+    // Two requested inputs break cdex-9.
+    let mut two = task.clone();
+    two.input.push(two.input[0].clone());
+    assert!(data_request::read_request(&two)
+        .unwrap_err()
+        .to_string()
+        .contains("cdex-9"));
+    task.input[1].value = TaskInputValue::String(Primitive::from("true"));
+    let err =
+        data_request::interpret(&task, &at("2024-05-01T09:04:00Z"), &coordination::PollSchedule::cdex()).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "Task.input[1] (signature): expected valueBoolean, found another type"
+    );
+}
