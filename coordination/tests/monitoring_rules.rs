@@ -933,3 +933,73 @@ fn notifications_are_checked_against_the_content_level() {
     with_entry.entry.push(BundleEntry::default());
     assert!(Notification::from_bundle_with_content(&with_entry, PayloadContent::Empty).is_err());
 }
+
+mod no_panic {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn sample() -> String {
+        let focus = task(TaskStatus::Requested, TaskIntent::Order, "123");
+        let mut sub = server_subscription(PayloadContent::FullResource);
+        let n = sub.offer(Method::Create, None, Some(&focus)).unwrap().unwrap();
+        json::to_string(
+            &sub.notification(&[(n, "2024-01-01T10:00:00Z".into(), &focus)], false)
+                .to_bundle("p1", &sub.url),
+        )
+    }
+
+    proptest! {
+        /// Whatever a notification Bundle looks like, reading it answers Ok or a typed error.
+        #[test]
+        fn reading_damaged_notifications_never_panics(
+            edits in proptest::collection::vec((any::<proptest::sample::Index>(), "[a-z0-9\"{}:,\\[\\]-]{0,3}"), 1..6),
+            content in prop_oneof![Just(PayloadContent::Empty), Just(PayloadContent::IdOnly), Just(PayloadContent::FullResource)],
+        ) {
+            let mut text = sample();
+            for (at, insert) in edits {
+                let mut i = at.index(text.len());
+                while !text.is_char_boundary(i) {
+                    i -= 1;
+                }
+                let end = (i + insert.len()).min(text.len());
+                let end = (end..=text.len()).find(|e| text.is_char_boundary(*e)).unwrap_or(text.len());
+                text.replace_range(i..end, &insert);
+            }
+            if let Ok(bundle) = json::from_str::<Bundle>(&text) {
+                let _ = Notification::from_bundle(&bundle).map(|n| n.follow_up_queries());
+                let _ = Notification::from_bundle_with_content(&bundle, content);
+                let mut tracker = EventTracker::new(Some(60), true);
+                if let Ok(n) = Notification::from_bundle(&bundle) {
+                    let _ = tracker.observe(&n, UnixSeconds(0));
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn absurd_numbers_and_times_do_not_hurt() {
+    use NotificationType::{EventNotification, Heartbeat};
+    // An event number far ahead is not enumerated: the numbering is not trusted.
+    let mut tracker = EventTracker::new(Some(60), true);
+    let a = tracker.observe(
+        &notification(EventNotification, Some(u64::MAX), vec![event(u64::MAX, Some("Task/1"))]),
+        UnixSeconds(0),
+    );
+    assert_eq!(a.actions, [RecoveryAction::QueryStatus, RecoveryAction::CatchUpPoll]);
+    assert_eq!(tracker.missing().count(), 0);
+    let a = tracker.observe(&notification(Heartbeat, Some(u64::MAX), vec![]), UnixSeconds(i64::MIN));
+    assert!(a.actions.is_empty());
+    assert_eq!(tracker.overdue(UnixSeconds(i64::MAX)).len(), 2);
+    let policy = IntervalPolicy::sdoh(14 * 60);
+    for (now, last) in [
+        (i64::MAX, i64::MAX),
+        (i64::MIN, i64::MIN),
+        (0, i64::MAX),
+        (i64::MAX, i64::MIN),
+    ] {
+        let next = policy.next_poll_at(UnixSeconds(now), Some(UnixSeconds(last)), false);
+        assert!(next >= UnixSeconds(now));
+        let _ = policy.next_poll_at(UnixSeconds(now), Some(UnixSeconds(last)), true);
+    }
+}

@@ -49,6 +49,9 @@ impl RecoveryAction {
     }
 }
 
+/// Gaps of this many events or more are not remembered number by number.
+const MAX_TRACKED_GAP: u64 = 1000;
+
 /// Per-subscription state on the client (serde, to persist).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EventTracker {
@@ -108,7 +111,8 @@ impl EventTracker {
             out.actions.push(RecoveryAction::QueryStatus);
             out.actions.push(RecoveryAction::CatchUpPoll);
         }
-        let mut newly_missing: Vec<u64> = Vec::new();
+        // Gaps as inclusive ranges: a bad event number must not make us enumerate billions.
+        let mut gaps: Vec<(u64, u64)> = Vec::new();
         if matches!(
             notification.kind,
             NotificationType::EventNotification | NotificationType::QueryEvent
@@ -122,7 +126,9 @@ impl EventTracker {
                 } else if number <= self.last_event {
                     out.duplicates.push(number);
                 } else {
-                    newly_missing.extend(self.last_event + 1..number);
+                    if number > self.last_event + 1 {
+                        gaps.push((self.last_event + 1, number - 1));
+                    }
                     self.last_event = number;
                     out.new_events.push(number);
                 }
@@ -134,7 +140,7 @@ impl EventTracker {
             (NotificationType::QueryEvent, _) | (_, None) => {}
             (NotificationType::Handshake, Some(count)) => self.last_event = self.last_event.max(count),
             (_, Some(count)) if count > self.last_event => {
-                newly_missing.extend(self.last_event + 1..=count);
+                gaps.push((self.last_event + 1, count));
                 self.last_event = count;
             }
             (_, Some(count)) if count < self.last_event => {
@@ -155,8 +161,17 @@ impl EventTracker {
         if unnamed && !out.actions.contains(&RecoveryAction::CatchUpPoll) {
             out.actions.push(RecoveryAction::CatchUpPoll);
         }
-        self.missing.extend(newly_missing.iter().copied());
-        for (from, to) in ranges(&newly_missing) {
+        for (from, to) in gaps {
+            if to - from >= MAX_TRACKED_GAP {
+                // Too many to fetch one by one or remember: the numbering cannot be trusted.
+                for action in [RecoveryAction::QueryStatus, RecoveryAction::CatchUpPoll] {
+                    if !out.actions.contains(&action) {
+                        out.actions.push(action);
+                    }
+                }
+                continue;
+            }
+            self.missing.extend(from..=to);
             if self.events_supported {
                 out.actions.push(RecoveryAction::QueryEvents { from, to });
             } else if !out.actions.contains(&RecoveryAction::CatchUpPoll) {
@@ -170,22 +185,10 @@ impl EventTracker {
     /// period. Then ask `$status` and catch up by polling.
     pub fn overdue(&self, now: UnixSeconds) -> Vec<RecoveryAction> {
         match (self.heartbeat_period, self.last_heard) {
-            (Some(period), Some(heard)) if now.0 - heard.0 > period => {
+            (Some(period), Some(heard)) if now.0.saturating_sub(heard.0) > period => {
                 vec![RecoveryAction::QueryStatus, RecoveryAction::CatchUpPoll]
             }
             _ => Vec::new(),
         }
     }
-}
-
-/// Contiguous `[from, to]` ranges of sorted numbers.
-fn ranges(numbers: &[u64]) -> Vec<(u64, u64)> {
-    let mut out: Vec<(u64, u64)> = Vec::new();
-    for &n in numbers {
-        match out.last_mut() {
-            Some((_, to)) if *to + 1 == n => *to = n,
-            _ => out.push((n, n)),
-        }
-    }
-    out
 }

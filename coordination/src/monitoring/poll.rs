@@ -500,30 +500,32 @@ impl IntervalPolicy {
     pub fn next_poll_at(&self, now: UnixSeconds, last: Option<UnixSeconds>, urgent: bool) -> UnixSeconds {
         let Some(last) = last else { return now };
         if urgent {
-            return now.max(UnixSeconds(last.0 + self.urgent_interval_secs));
+            return now.max(UnixSeconds(last.0.saturating_add(self.urgent_interval_secs)));
         }
-        let hourly = UnixSeconds(last.0 + self.business_interval_secs);
+        let hourly = UnixSeconds(last.0.saturating_add(self.business_interval_secs));
         let opening = self.next_opening_after(last);
         let due = if self.in_business_hours(hourly) {
             hourly.min(opening)
         } else {
             opening
         };
-        let earliest = UnixSeconds(last.0 + self.min_interval_secs);
+        let earliest = UnixSeconds(last.0.saturating_add(self.min_interval_secs));
         now.max(due.max(earliest))
     }
 
     /// The first start of business hours strictly after `t`; a day later when no day is a business day.
     fn next_opening_after(&self, t: UnixSeconds) -> UnixSeconds {
         let offset = i64::from(self.utc_offset_minutes) * 60;
-        let local_midnight = (t.0 + offset).div_euclid(86_400) * 86_400 - offset;
+        let local = t.0.saturating_add(offset);
+        let local_midnight = local.saturating_sub(local.rem_euclid(86_400)).saturating_sub(offset);
         for days in 0..8 {
-            let opening = UnixSeconds(local_midnight + days * 86_400 + self.business_start_secs);
-            let weekday = UnixSeconds(local_midnight + days * 86_400).weekday_at(self.utc_offset_minutes) as usize;
+            let midnight = local_midnight.saturating_add(days * 86_400);
+            let opening = UnixSeconds(midnight.saturating_add(self.business_start_secs));
+            let weekday = UnixSeconds(midnight).weekday_at(self.utc_offset_minutes) as usize;
             if self.business_days[weekday] && opening > t {
                 return opening;
             }
         }
-        UnixSeconds(t.0 + 86_400)
+        UnixSeconds(t.0.saturating_add(86_400))
     }
 }

@@ -46,14 +46,14 @@ impl UnixSeconds {
 
     /// Day of the week, 0 = Monday … 6 = Sunday, at a UTC offset in minutes.
     pub(crate) fn weekday_at(self, offset_minutes: i32) -> u32 {
-        let local = self.0 + i64::from(offset_minutes) * 60;
+        let local = self.0.saturating_add(i64::from(offset_minutes) * 60);
         // 1970-01-01 was a Thursday (3 when Monday is 0).
         (local.div_euclid(86_400) + 3).rem_euclid(7) as u32
     }
 
     /// Seconds since local midnight at a UTC offset in minutes.
     pub(crate) fn second_of_day_at(self, offset_minutes: i32) -> i64 {
-        (self.0 + i64::from(offset_minutes) * 60).rem_euclid(86_400)
+        self.0.saturating_add(i64::from(offset_minutes) * 60).rem_euclid(86_400)
     }
 }
 
