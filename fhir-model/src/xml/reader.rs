@@ -6,7 +6,6 @@
 //! any entity but the five predefined ones. Generated code drives it element by element.
 
 use std::borrow::Cow;
-use std::rc::Rc;
 
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::Reader;
@@ -35,8 +34,9 @@ pub(crate) fn descend<R>(f: impl FnOnce() -> R) -> R {
 /// The namespace bound to the `xml` prefix (Namespaces in XML 1.0 §3).
 const XML_NS: &str = "http://www.w3.org/XML/1998/namespace";
 
-/// The namespace of an element.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// The namespace of an element. Namespaces other than FHIR's and XHTML's are interned in the
+/// reader (`Other` holds the index), so that the value is `Copy`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Ns {
     /// No namespace.
     None,
@@ -44,28 +44,10 @@ pub(crate) enum Ns {
     Fhir,
     /// `http://www.w3.org/1999/xhtml`
     Xhtml,
-    /// Any other.
-    Other(Rc<str>),
-}
-
-impl Ns {
-    fn classify(uri: &str) -> Ns {
-        match uri {
-            "" => Ns::None,
-            FHIR_NS => Ns::Fhir,
-            XHTML_NS => Ns::Xhtml,
-            other => Ns::Other(Rc::from(other)),
-        }
-    }
-
-    pub(crate) fn uri(&self) -> &str {
-        match self {
-            Ns::None => "",
-            Ns::Fhir => FHIR_NS,
-            Ns::Xhtml => XHTML_NS,
-            Ns::Other(u) => u,
-        }
-    }
+    /// `http://www.w3.org/XML/1998/namespace`, bound to the `xml` prefix.
+    Xml,
+    /// Any other, by index into the reader's table.
+    Other(u32),
 }
 
 /// An attribute as written: its qualified name, its raw (still escaped) value and where the
@@ -107,9 +89,9 @@ pub(crate) enum Item<'a> {
     Start(Start<'a>),
     /// Character data as written (still escaped), and its offset.
     Text(&'a str, usize),
-    /// A CDATA section's content (literal), and its offset.
+    /// A CDATA section's content (literal), and the offset of the content.
     CData(&'a str, usize),
-    /// A comment's content, and its offset.
+    /// A comment's content, and the offset of the content.
     Comment(&'a str, usize),
 }
 
@@ -133,6 +115,8 @@ pub struct XmlReader<'a> {
     prefixes: Vec<(usize, &'a str, Ns)>,
     /// Attributes of the start tag read last.
     attrs: Vec<RawAttr<'a>>,
+    /// Namespaces other than FHIR's and XHTML's met so far (`Ns::Other` indexes it).
+    other_ns: Vec<Box<str>>,
     generation: u64,
 }
 
@@ -155,6 +139,7 @@ impl<'a> XmlReader<'a> {
             defaults: Vec::with_capacity(4),
             prefixes: Vec::new(),
             attrs: Vec::with_capacity(8),
+            other_ns: Vec::new(),
             generation: 0,
         }
     }
@@ -261,57 +246,76 @@ impl<'a> XmlReader<'a> {
         self.position()
     }
 
+    /// The namespace named `uri`.
+    fn classify(&mut self, uri: &str) -> Ns {
+        match uri {
+            "" => Ns::None,
+            FHIR_NS => Ns::Fhir,
+            XHTML_NS => Ns::Xhtml,
+            other => match self.other_ns.iter().position(|u| &**u == other) {
+                Some(i) => Ns::Other(i as u32),
+                None => {
+                    self.other_ns.push(other.into());
+                    Ns::Other(self.other_ns.len() as u32 - 1)
+                }
+            },
+        }
+    }
+
+    /// The URI of `ns`.
+    pub(crate) fn ns_uri(&self, ns: Ns) -> &str {
+        match ns {
+            Ns::None => "",
+            Ns::Fhir => FHIR_NS,
+            Ns::Xhtml => XHTML_NS,
+            Ns::Xml => XML_NS,
+            Ns::Other(i) => self.other_ns.get(i as usize).map_or("", |u| u),
+        }
+    }
+
+    /// Whether whitespace-only text between elements is skipped by the tokenizer (FHIR content)
+    /// or reported (XHTML, where it is content). Returns the previous setting.
+    #[inline]
+    pub(crate) fn set_skip_whitespace(&mut self, skip: bool) -> bool {
+        let config = self.xml.config_mut();
+        std::mem::replace(&mut config.trim_text_start, skip)
+    }
+
+    /// True when whitespace-only text is skipped.
+    #[inline]
+    pub(crate) fn skips_whitespace(&self) -> bool {
+        self.xml.config().trim_text_start
+    }
+
     /// Resolves a start tag: namespace declarations, namespace, depth; keeps its attributes.
-    fn start(&mut self, e: BytesStart<'_>, at: usize, empty: bool) -> Result<Start<'a>, Error> {
+    fn start(&mut self, e: BytesStart<'_>, empty: bool) -> Result<Start<'a>, Error> {
+        let fallback = self.position();
+        let (qname, name_at) = self
+            .source_of(e.name().into_inner())
+            .ok_or_else(|| self.error_at(ErrorKind::Syntax("element name".into()), fallback))?;
+        // `<` immediately precedes the name (XML 1.0 §3.1 STag).
+        let at = name_at.saturating_sub(1);
         let depth = self.depth + 1;
         if depth > self.opts.max_depth {
             return Err(self.error_at(ErrorKind::TooDeep(self.opts.max_depth), at));
         }
         self.generation += 1;
         self.attrs.clear();
-        let name_bytes = e.name().into_inner();
-        let (qname, _) = self
-            .source_of(name_bytes)
-            .ok_or_else(|| self.error_at(ErrorKind::Syntax("element name".into()), at))?;
-        for attr in e.attributes() {
-            let attr = attr.map_err(|err| self.error_at(ErrorKind::Syntax(err.to_string()), at))?;
-            let (name, name_at) = self
-                .source_of(attr.key.into_inner())
-                .ok_or_else(|| self.error_at(ErrorKind::Syntax("attribute name".into()), at))?;
-            let (raw, value_at) = self
-                .source_of(&attr.value)
-                .ok_or_else(|| self.error_at(ErrorKind::Syntax("attribute value".into()), at))?;
-            let ns_decl = if name == "xmlns" {
-                let uri = self.decode(raw, true, value_at)?;
-                self.defaults.push((depth, Ns::classify(&uri)));
-                true
-            } else if let Some(prefix) = name.strip_prefix("xmlns:") {
-                let uri = self.decode(raw, true, value_at)?;
-                if uri.is_empty() {
-                    return Err(self.error_at(
-                        ErrorKind::Syntax(format!("namespace prefix {prefix:?} bound to no namespace")),
-                        value_at,
-                    ));
-                }
-                self.prefixes.push((depth, prefix, Ns::classify(&uri)));
-                true
-            } else {
-                false
-            };
-            self.attrs.push(RawAttr {
-                name,
-                name_at,
-                raw,
-                at: value_at,
-                ns_decl,
-            });
+        let (raw, base) = self
+            .source_of(e.attributes_raw())
+            .ok_or_else(|| self.error_at(ErrorKind::Syntax("attributes".into()), at))?;
+        if !raw.is_empty() {
+            self.attributes(raw, base, depth)?;
         }
-        let (ns, name) = match qname.split_once(':') {
-            None => (self.defaults.last().map_or(Ns::None, |(_, ns)| ns.clone()), qname),
-            Some((prefix, local)) => match self.prefix_ns(prefix) {
-                Some(ns) => (ns, local),
-                None => return Err(self.error_at(ErrorKind::UnboundPrefix(prefix.to_owned()), at)),
-            },
+        let (ns, name) = match qname.bytes().position(|b| b == b':') {
+            None => (self.defaults.last().map_or(Ns::None, |&(_, ns)| ns), qname),
+            Some(colon) => {
+                let prefix = &qname[..colon];
+                match self.prefix_ns(prefix) {
+                    Some(ns) => (ns, &qname[colon + 1..]),
+                    None => return Err(self.error_at(ErrorKind::UnboundPrefix(prefix.to_owned()), at)),
+                }
+            }
         };
         if empty {
             self.pop_scope(depth);
@@ -330,16 +334,105 @@ impl<'a> XmlReader<'a> {
         })
     }
 
+    /// Scans the attributes of a start tag (XML 1.0 §3.1: `S Name Eq AttValue`, unique names,
+    /// no `<` in values), keeping them raw and applying namespace declarations.
+    fn attributes(&mut self, raw: &'a str, base: usize, depth: usize) -> Result<(), Error> {
+        let b = raw.as_bytes();
+        let ws = |c: u8| matches!(c, b' ' | b'\t' | b'\n' | b'\r');
+        let mut i = 0;
+        loop {
+            let gap = i;
+            while i < b.len() && ws(b[i]) {
+                i += 1;
+            }
+            if i == b.len() {
+                return Ok(());
+            }
+            let bad = |r: &Self, what: &str, at: usize| r.error_at(ErrorKind::Syntax(what.to_owned()), base + at);
+            if i == gap {
+                return Err(bad(self, "expected whitespace before an attribute", i));
+            }
+            let name_start = i;
+            while i < b.len() && !ws(b[i]) && b[i] != b'=' {
+                if matches!(b[i], b'<' | b'>' | b'"' | b'\'' | b'&' | b'/') {
+                    return Err(bad(self, "invalid character in an attribute name", i));
+                }
+                i += 1;
+            }
+            let name = &raw[name_start..i];
+            if name.is_empty() {
+                return Err(bad(self, "expected an attribute name", i));
+            }
+            while i < b.len() && ws(b[i]) {
+                i += 1;
+            }
+            if b.get(i) != Some(&b'=') {
+                return Err(bad(self, "expected '=' after an attribute name", i));
+            }
+            i += 1;
+            while i < b.len() && ws(b[i]) {
+                i += 1;
+            }
+            let quote = match b.get(i) {
+                Some(&q @ (b'"' | b'\'')) => q,
+                _ => return Err(bad(self, "expected a quoted attribute value", i)),
+            };
+            i += 1;
+            let value_start = i;
+            let Some(len) = raw[value_start..].find(quote as char) else {
+                return Err(bad(self, "unterminated attribute value", value_start));
+            };
+            let value = &raw[value_start..value_start + len];
+            if let Some(lt) = value.find('<') {
+                return Err(bad(self, "'<' in an attribute value", value_start + lt));
+            }
+            i = value_start + len + 1;
+            if self.attrs.iter().any(|a| a.name == name) {
+                return Err(self.error_at(
+                    ErrorKind::Syntax(format!("attribute {name:?} appears twice")),
+                    base + name_start,
+                ));
+            }
+            let value_at = base + value_start;
+            let ns_decl = if name == "xmlns" {
+                let uri = self.decode(value, true, value_at)?;
+                let ns = self.classify(&uri);
+                self.defaults.push((depth, ns));
+                true
+            } else if let Some(prefix) = name.strip_prefix("xmlns:") {
+                let uri = self.decode(value, true, value_at)?;
+                if uri.is_empty() {
+                    return Err(self.error_at(
+                        ErrorKind::Syntax(format!("namespace prefix {prefix:?} bound to no namespace")),
+                        value_at,
+                    ));
+                }
+                let ns = self.classify(&uri);
+                self.prefixes.push((depth, prefix, ns));
+                true
+            } else {
+                false
+            };
+            self.attrs.push(RawAttr {
+                name,
+                name_at: base + name_start,
+                raw: value,
+                at: value_at,
+                ns_decl,
+            });
+        }
+    }
+
     /// The namespace bound to `prefix`, if any.
     pub(crate) fn prefix_ns(&self, prefix: &str) -> Option<Ns> {
         if prefix == "xml" {
-            return Some(Ns::Other(Rc::from(XML_NS)));
+            return Some(Ns::Xml);
         }
         self.prefixes
             .iter()
             .rev()
             .find(|(_, p, _)| *p == prefix)
-            .map(|(_, _, ns)| ns.clone())
+            .map(|&(_, _, ns)| ns)
     }
 
     /// The depth of the element that declared `prefix` (0 for `xml`, which needs no declaration).
@@ -354,6 +447,7 @@ impl<'a> XmlReader<'a> {
             .map(|(d, _, _)| *d)
     }
 
+    #[inline]
     fn pop_scope(&mut self, depth: usize) {
         while self.defaults.last().is_some_and(|(d, _)| *d >= depth) {
             self.defaults.pop();
@@ -394,6 +488,31 @@ impl<'a> XmlReader<'a> {
         self.attrs(e).len()
     }
 
+    /// The error for an event that cannot appear in element content.
+    #[cold]
+    fn content_error(&self, event: Result<Event<'_>, quick_xml::Error>, at: usize, parent: &Start<'a>) -> Error {
+        match event {
+            Ok(Event::PI(p)) => self.error_at(
+                ErrorKind::ProcessingInstruction(String::from_utf8_lossy(&p).into_owned()),
+                at,
+            ),
+            Ok(Event::Decl(_)) => self.error_at(
+                ErrorKind::Syntax("an XML declaration is only allowed at the start".into()),
+                at,
+            ),
+            Ok(Event::DocType(_)) => self.error_at(ErrorKind::Doctype, at),
+            Ok(Event::Eof) => self.error_at(
+                ErrorKind::Syntax(format!(
+                    "expected the end tag </{}>, found the end of input",
+                    parent.qname
+                )),
+                at,
+            ),
+            Ok(_) => self.error_at(ErrorKind::Syntax("unexpected markup".into()), at),
+            Err(e) => self.syntax(e),
+        }
+    }
+
     /// The next item of `parent`'s content, or `None` at its end tag.
     pub(crate) fn next_item(&mut self, parent: &Start<'a>) -> Result<Option<Item<'a>>, Error> {
         if parent.empty {
@@ -401,8 +520,8 @@ impl<'a> XmlReader<'a> {
         }
         let at = self.position();
         match self.xml.read_event() {
-            Ok(Event::Start(e)) => self.start(e, at, false).map(|s| Some(Item::Start(s))),
-            Ok(Event::Empty(e)) => self.start(e, at, true).map(|s| Some(Item::Start(s))),
+            Ok(Event::Start(e)) => self.start(e, false).map(|s| Some(Item::Start(s))),
+            Ok(Event::Empty(e)) => self.start(e, true).map(|s| Some(Item::Start(s))),
             Ok(Event::End(_)) => {
                 self.pop_scope(self.depth);
                 self.depth -= 1;
@@ -415,34 +534,18 @@ impl<'a> XmlReader<'a> {
                 Ok(Some(Item::Text(raw, at)))
             }
             Ok(Event::CData(t)) => {
-                let (raw, _) = self
+                let (raw, at) = self
                     .source_of(&t)
                     .ok_or_else(|| self.error_at(ErrorKind::Syntax("CDATA".into()), at))?;
                 Ok(Some(Item::CData(raw, at)))
             }
             Ok(Event::Comment(t)) => {
-                let (raw, _) = self
+                let (raw, at) = self
                     .source_of(&t)
                     .ok_or_else(|| self.error_at(ErrorKind::Syntax("comment".into()), at))?;
                 Ok(Some(Item::Comment(raw, at)))
             }
-            Ok(Event::PI(p)) => Err(self.error_at(
-                ErrorKind::ProcessingInstruction(String::from_utf8_lossy(&p).into_owned()),
-                at,
-            )),
-            Ok(Event::Decl(_)) => Err(self.error_at(
-                ErrorKind::Syntax("an XML declaration is only allowed at the start".into()),
-                at,
-            )),
-            Ok(Event::DocType(_)) => Err(self.error_at(ErrorKind::Doctype, at)),
-            Ok(Event::Eof) => Err(self.error_at(
-                ErrorKind::Syntax(format!(
-                    "expected the end tag </{}>, found the end of input",
-                    parent.qname
-                )),
-                at,
-            )),
-            Err(e) => Err(self.syntax(e)),
+            other => Err(self.content_error(other, at, parent)),
         }
     }
 
@@ -450,33 +553,47 @@ impl<'a> XmlReader<'a> {
     /// other text is refused), or `None` at its end tag.
     #[inline]
     pub(crate) fn next_child(&mut self, parent: &Start<'a>) -> Result<Option<Start<'a>>, Error> {
+        if parent.empty {
+            return Ok(None);
+        }
         loop {
-            match self.next_item(parent)? {
-                None => return Ok(None),
-                Some(Item::Start(s)) => {
-                    if s.ns != Ns::Fhir && !(s.ns == Ns::Xhtml && s.name == "div") {
-                        return Err(self.namespace_error(&s));
-                    }
-                    return Ok(Some(s));
+            let at = self.position();
+            let s = match self.xml.read_event() {
+                Ok(Event::Start(e)) => self.start(e, false)?,
+                Ok(Event::Empty(e)) => self.start(e, true)?,
+                Ok(Event::End(_)) => {
+                    self.pop_scope(self.depth);
+                    self.depth -= 1;
+                    return Ok(None);
                 }
-                Some(Item::Text(raw, at)) => {
-                    if let Some(i) = raw.bytes().position(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r')) {
+                Ok(Event::Text(t)) => {
+                    if let Some(i) = t.iter().position(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r')) {
+                        let at = self.source_of(&t).map_or(at, |(_, o)| o);
                         return Err(self.error_at(ErrorKind::UnexpectedText, at + i));
                     }
+                    continue;
                 }
-                Some(Item::CData(_, at)) => return Err(self.error_at(ErrorKind::UnexpectedText, at)),
-                Some(Item::Comment(..)) => {}
+                Ok(Event::Comment(_)) => continue,
+                Ok(Event::CData(t)) => {
+                    let at = self.source_of(&t).map_or(at, |(_, o)| o);
+                    return Err(self.error_at(ErrorKind::UnexpectedText, at));
+                }
+                other => return Err(self.content_error(other, at, parent)),
+            };
+            if s.ns != Ns::Fhir && !(s.ns == Ns::Xhtml && s.name == "div") {
+                return Err(self.namespace_error(&s));
             }
+            return Ok(Some(s));
         }
     }
 
     #[cold]
     pub(crate) fn namespace_error(&self, s: &Start<'a>) -> Error {
-        let kind = match &s.ns {
+        let kind = match s.ns {
             Ns::None => ErrorKind::MissingNamespace(s.name.to_owned()),
             other => ErrorKind::WrongNamespace {
                 expected: FHIR_NS,
-                found: other.uri().to_owned(),
+                found: self.ns_uri(other).to_owned(),
             },
         };
         self.error_at(kind, s.at)
@@ -510,8 +627,8 @@ impl<'a> XmlReader<'a> {
                         ));
                     }
                 }
-                Ok(Event::Start(e)) => return self.start(e, at, false),
-                Ok(Event::Empty(e)) => return self.start(e, at, true),
+                Ok(Event::Start(e)) => return self.start(e, false),
+                Ok(Event::Empty(e)) => return self.start(e, true),
                 Ok(Event::Text(t)) => {
                     if let Some(i) = t.iter().position(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r')) {
                         return Err(self.error_at(ErrorKind::UnexpectedText, at + i));
@@ -531,7 +648,10 @@ impl<'a> XmlReader<'a> {
                         at,
                     ))
                 }
-                Ok(Event::CData(_)) => return Err(self.error_at(ErrorKind::UnexpectedText, at)),
+                Ok(Event::CData(t)) => {
+                    let at = self.source_of(&t).map_or(at, |(_, o)| o);
+                    return Err(self.error_at(ErrorKind::UnexpectedText, at));
+                }
                 Ok(Event::End(_)) => {
                     return Err(self.error_at(ErrorKind::Syntax("an end tag before the root element".into()), at))
                 }
@@ -550,11 +670,14 @@ impl<'a> XmlReader<'a> {
         if root.ns != Ns::Fhir {
             return Err(self.namespace_error(&root));
         }
+        // Whitespace between FHIR elements carries nothing: the tokenizer skips it.
+        self.set_skip_whitespace(true);
         Ok(root)
     }
 
     /// Fails unless only comments and whitespace follow the root element.
     pub(crate) fn finish(&mut self) -> Result<(), Error> {
+        self.set_skip_whitespace(false);
         loop {
             let at = self.position();
             match self.xml.read_event() {
@@ -590,11 +713,11 @@ impl<'a> XmlReader<'a> {
             let at = self.position();
             match self.xml.read_event() {
                 Ok(Event::Start(s)) => {
-                    self.start(s, at, false)?;
+                    self.start(s, false)?;
                     open += 1;
                 }
                 Ok(Event::Empty(s)) => {
-                    self.start(s, at, true)?;
+                    self.start(s, true)?;
                 }
                 Ok(Event::End(_)) => {
                     self.pop_scope(self.depth);

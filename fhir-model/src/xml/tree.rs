@@ -1,6 +1,7 @@
 //! A lossless XML tree, for content the model does not type: resources of types the crate does
 //! not model, and whole documents compared as XML infosets.
 
+use std::borrow::Cow;
 use std::fmt::Write as _;
 
 use super::error::{Error, ErrorKind};
@@ -13,7 +14,7 @@ use super::writer::XmlWriter;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Element {
     /// The namespace URI (empty for none).
-    pub namespace: String,
+    pub namespace: Cow<'static, str>,
     /// The local name.
     pub name: String,
     /// Namespace prefixes declared on the element: (prefix, URI).
@@ -156,7 +157,12 @@ fn read_at<'a>(r: &mut XmlReader<'a>, e: &Start<'a>, content: Content, root_dept
         return Err(r.namespace_error(e));
     }
     let mut el = Element {
-        namespace: e.ns.uri().to_owned(),
+        namespace: match e.ns {
+            Ns::None => Cow::Borrowed(""),
+            Ns::Fhir => Cow::Borrowed(FHIR_NS),
+            Ns::Xhtml => Cow::Borrowed(XHTML_NS),
+            other => Cow::Owned(r.ns_uri(other).to_owned()),
+        },
         name: e.name.to_owned(),
         prefixes: Vec::new(),
         attributes: Vec::new(),
@@ -187,6 +193,8 @@ fn read_at<'a>(r: &mut XmlReader<'a>, e: &Start<'a>, content: Content, root_dept
         el.attributes.push((a.name.to_owned(), value));
     }
     let xhtml = e.ns == Ns::Xhtml;
+    // Inside XHTML whitespace is content: the tokenizer must report it.
+    let skipping = r.set_skip_whitespace(!xhtml && r.skips_whitespace());
     while let Some(item) = r.next_item(e)? {
         match item {
             Item::Start(s) => {
@@ -225,6 +233,7 @@ fn read_at<'a>(r: &mut XmlReader<'a>, e: &Start<'a>, content: Content, root_dept
             }
         }
     }
+    r.set_skip_whitespace(skipping);
     Ok(el)
 }
 

@@ -18,9 +18,9 @@ use super::Options;
 /// Reads the `div` element whose start tag `c` was just read into its XHTML text.
 pub(crate) fn read_div<'a>(r: &mut XmlReader<'a>, c: &Start<'a>) -> Result<String, Error> {
     if c.ns != Ns::Xhtml {
-        let found = match &c.ns {
+        let found = match c.ns {
             Ns::None => "no namespace".to_owned(),
-            other => format!("namespace {:?}", other.uri()),
+            other => format!("namespace {:?}", r.ns_uri(other)),
         };
         return Err(r.error_at(
             ErrorKind::NotXhtml(format!("a div in {found} (expected {XHTML_NS:?})")),
@@ -38,7 +38,10 @@ pub(crate) fn read_div<'a>(r: &mut XmlReader<'a>, c: &Start<'a>) -> Result<Strin
     out.push_str(XHTML_NS);
     out.push('"');
     attributes(r, c, &mut out, c.depth, true)?;
+    // Inside XHTML whitespace is content: the tokenizer must report it.
+    let skipping = r.set_skip_whitespace(false);
     content(r, c, &mut out, c.depth)?;
+    r.set_skip_whitespace(skipping);
     Ok(out)
 }
 
