@@ -4,7 +4,9 @@
 //! The benchmarks re-run themselves in the release profile: `cargo xtask bench json` builds and
 //! runs `xtask` with `--release` when it was started from a debug build.
 
+mod fsm;
 mod json;
+mod match_;
 mod xml;
 
 use std::time::{Duration, Instant};
@@ -48,6 +50,8 @@ pub fn run(args: &[String]) -> Result<(), String> {
     }
     match args.first().map(String::as_str) {
         Some("json") => json::run(),
+        Some("fsm") => fsm::run(),
+        Some("match") => match_::run(),
         Some("xml") => xml::run(),
         _ => Err(USAGE.to_owned()),
     }
