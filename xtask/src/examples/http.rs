@@ -42,6 +42,19 @@ pub struct Message {
     pub body: Option<Body>,
 }
 
+/// `content-type` → `Content-Type` (the `http` crate stores names in lower case).
+fn canonical_header(name: &str) -> String {
+    name.split('-')
+        .map(|part| {
+            let mut c = part.chars();
+            c.next()
+                .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
+                .unwrap_or_default()
+        })
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
 /// Placeholder header value replaced by the format's FHIR media type.
 pub const FHIR_MIME: &str = "{fhir}";
 
@@ -60,6 +73,21 @@ impl Message {
             headers: Vec::new(),
             body: None,
         }
+    }
+
+    /// A request as the coordination crate describes it (`http` types), with its resource.
+    pub fn from_fhir_request(req: &coordination::FhirRequest, body: Option<Resource>) -> Self {
+        let mut m = Message::request(req.method.as_str(), &req.uri.to_string());
+        for (name, value) in &req.headers {
+            let value = value.to_str().unwrap_or_default();
+            // The same exchange is written in both formats: the media type follows the file's.
+            let value = value.replace("application/fhir+json", FHIR_MIME);
+            if name.as_str() != "content-type" || body.is_some() {
+                m = m.header(&canonical_header(name.as_str()), value);
+            }
+        }
+        m.body = body.map(|b| Body::Resource(Box::new(b)));
+        m
     }
 
     pub fn header(mut self, name: &str, value: impl Into<String>) -> Self {
