@@ -117,10 +117,7 @@ type Downloaded = (Manifest, Vec<(FileKind, Resource)>);
 
 /// Drives the machine against the server with a simulated clock; returns the transcript, the
 /// manifest and the resources read from the files (or the failure's Display).
-fn run(
-    server: &mut SimulatedBulkServer,
-    kickoff: Request<Vec<u8>>,
-) -> (Vec<String>, Result<Downloaded, String>) {
+fn run(server: &mut SimulatedBulkServer, kickoff: Request<Vec<u8>>) -> (Vec<String>, Result<Downloaded, String>) {
     let mut log = Vec::new();
     let mut now = t0();
     let (mut machine, mut action) = AsyncExchange::start(kickoff, PollPolicy::default(), now);
@@ -155,7 +152,7 @@ fn run(
             Action::Complete(c) => {
                 let mut resources = Vec::new();
                 for d in c.manifest.download_plan() {
-                    let resp = exchange(server, &mut log, &d.request(), now);
+                    let resp = exchange(server, &mut log, &d.request().unwrap(), now);
                     assert_eq!(resp.status(), StatusCode::OK);
                     let mut n = 0;
                     for line in NdjsonReader::<_, Resource>::new(&resp.body()[..]) {

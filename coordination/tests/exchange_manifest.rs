@@ -38,7 +38,7 @@ fn a_full_manifest_parses_and_plans_downloads() {
     insta::assert_snapshot!(plan.join("\n"));
     let first = &m.download_plan()[0];
     assert_eq!(first.kind, FileKind::Output);
-    let req = first.request();
+    let req = first.request().unwrap();
     assert_eq!(req.headers()["accept"], "application/fhir+ndjson");
     assert_eq!(req.uri(), "https://files.payer.example/out/patient_1.ndjson");
 }

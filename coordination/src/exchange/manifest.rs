@@ -269,11 +269,14 @@ pub struct Download {
 
 impl Download {
     /// The GET request for the file (without the `Authorization` header, which the caller
-    /// adds when [`Download::requires_token`] is set).
-    pub fn request(&self) -> http::Request<Vec<u8>> {
-        http::Request::get(self.url.as_str())
-            .header(http::header::ACCEPT, FHIR_NDJSON)
-            .body(Vec::new())
-            .expect("the URL was validated as absolute when the manifest was parsed")
+    /// adds when [`Download::requires_token`] is set). Fails only when `url` was changed to
+    /// something that is not a URI after the manifest was parsed.
+    pub fn request(&self) -> Result<http::Request<Vec<u8>>, http::uri::InvalidUri> {
+        let uri: http::Uri = self.url.parse()?;
+        let mut r = http::Request::new(Vec::new());
+        *r.uri_mut() = uri;
+        r.headers_mut()
+            .insert(http::header::ACCEPT, http::HeaderValue::from_static(FHIR_NDJSON));
+        Ok(r)
     }
 }
