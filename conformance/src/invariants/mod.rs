@@ -64,3 +64,38 @@ impl Constraint {
         issues.push(self.severity, IssueType::Invariant, expression, self.diagnostics(found));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::generated::elements::UNCHECKED_BINDINGS;
+
+    fn docs() -> String {
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/spec/conformance.md"))
+            .expect("docs/spec/conformance.md")
+    }
+
+    /// The spec page lists every implemented invariant with its expression, and every required
+    /// binding that is not checked.
+    #[test]
+    fn the_spec_page_lists_what_is_checked_and_what_is_not() {
+        let docs = docs();
+        for c in super::ALL {
+            let row = docs
+                .lines()
+                .find(|l| l.starts_with(&format!("| `{}` |", c.key)))
+                .unwrap_or_else(|| panic!("docs/spec/conformance.md has no row for {}", c.key));
+            let expression = c.expression.replace('|', "\\|");
+            assert!(
+                row.contains(&expression),
+                "{}: the row does not quote the expression",
+                c.key
+            );
+        }
+        for (path, value_set) in UNCHECKED_BINDINGS {
+            assert!(
+                docs.contains(&format!("| `{path}` | `{value_set}` |")),
+                "docs/spec/conformance.md does not list the unchecked binding of {path}"
+            );
+        }
+    }
+}

@@ -428,3 +428,163 @@ fn cdex_11(resource: &Resource) -> Vec<(String, String)> {
         Vec::new()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! The rules above against the StructureDefinition they transcribe: every `min`, `max`,
+    //! fixed value, pattern, type and required binding of the differential has its rule.
+
+    use serde_json::Value;
+
+    use super::super::rules::{Match, Rule, Sourced};
+    use super::DATA_REQUEST;
+
+    fn shared() -> Option<std::path::PathBuf> {
+        let dir = std::env::var_os("FHIR_SHARED")
+            .map(std::path::PathBuf::from)
+            .unwrap_or_else(|| concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared").into());
+        dir.is_dir().then_some(dir)
+    }
+
+    /// The rules that apply inside the slices named along `slices` (`[("input", "query")]`).
+    fn rules_in(slices: &[(String, String)]) -> &'static [Sourced] {
+        let mut rules: &'static [Sourced] = DATA_REQUEST.rules;
+        for (path, name) in slices {
+            rules = rules
+                .iter()
+                .find_map(|r| match &r.rule {
+                    Rule::Slice(s) if s.path == path && s.name == name => Some(s.rules),
+                    _ => None,
+                })
+                .unwrap_or_else(|| panic!("no slice {path}:{name}"));
+        }
+        rules
+    }
+
+    /// Splits an element id into the slices it lies in and its path inside the last one:
+    /// `Task.input:questionnaire.value[x].extension:questionnaireDisplay` →
+    /// ([input:questionnaire], `value.extension`, Some(questionnaireDisplay)).
+    fn parse_id(id: &str) -> (Vec<(String, String)>, String, Option<String>) {
+        let id = id
+            .strip_prefix("Task")
+            .unwrap_or(id)
+            .trim_start_matches('.')
+            .replace("[x]", "");
+        let mut slices = Vec::new();
+        let mut path = String::new();
+        let parts: Vec<&str> = id.split('.').collect();
+        let mut last_slice = None;
+        for (i, part) in parts.iter().enumerate() {
+            let (name, slice) = match part.split_once(':') {
+                Some((n, s)) => (n, Some(s)),
+                None => (*part, None),
+            };
+            if !path.is_empty() {
+                path.push('.');
+            }
+            path.push_str(name);
+            if let Some(s) = slice {
+                if i + 1 == parts.len() {
+                    last_slice = Some(s.to_owned());
+                } else {
+                    slices.push((std::mem::take(&mut path), s.to_owned()));
+                }
+            }
+        }
+        (slices, path, last_slice)
+    }
+
+    #[test]
+    fn every_constraint_of_the_differential_has_its_rule() {
+        let Some(shared) = shared() else {
+            eprintln!("notice: FHIR_SHARED not found; skipping the CDex StructureDefinition cross-check");
+            return;
+        };
+        let path =
+            shared.join("fhir-definitions/ig/davinci-cdex/resources/structuredefinition-cdex-task-data-request.json");
+        let sd: Value = serde_json::from_str(&std::fs::read_to_string(path).expect("read SD")).expect("JSON");
+        assert_eq!(sd["url"], super::DATA_REQUEST_URL);
+        let mut checked = 0;
+        for e in sd["differential"]["element"].as_array().expect("differential") {
+            let id = e["id"].as_str().expect("id");
+            if id == "Task.meta.tag:work-queue" {
+                // Its binding is its discriminator: nothing to check (module docs).
+                continue;
+            }
+            let (slices, path, slice) = parse_id(id);
+            let rules = rules_in(&slices);
+            let min = e["min"].as_u64().map(|m| m as u32);
+            let max = e["max"]
+                .as_str()
+                .map(|m| if m == "*" { None } else { m.parse::<u32>().ok() });
+            if let Some(name) = &slice {
+                let found = rules.iter().any(|r| match &r.rule {
+                    Rule::Slice(s) => {
+                        s.path == path
+                            && s.name == name
+                            && min.is_none_or(|m| s.min == m)
+                            && max.is_none_or(|m| s.max == m)
+                    }
+                    _ => false,
+                });
+                assert!(found, "{id}: no slice rule with min {min:?} max {max:?}");
+                checked += 1;
+            } else if min.is_some() || max.is_some() {
+                let found = rules.iter().any(|r| {
+                    matches!(&r.rule, Rule::Card { path: p, min: rmin, max: rmax }
+                        if *p == path && min.is_none_or(|m| *rmin == m) && max.is_none_or(|m| *rmax == m))
+                });
+                assert!(found, "{id}: no cardinality rule {path} {min:?}..{max:?}");
+                checked += 1;
+            }
+            for key in ["fixedCode", "fixedUri"] {
+                if let Some(v) = e[key].as_str() {
+                    let found = rules
+                        .iter()
+                        .any(|r| matches!(&r.rule, Rule::Fixed { path: p, value } if *p == path && *value == v));
+                    assert!(found, "{id}: no fixed rule {path} = {v}");
+                    checked += 1;
+                }
+            }
+            if let Some(coding) = e["patternCodeableConcept"]["coding"][0].as_object() {
+                let (system, code) = (coding["system"].as_str().unwrap(), coding["code"].as_str().unwrap());
+                let (parent, name) = slices.last().expect("patterns are on slices here");
+                let outer = rules_in(&slices[..slices.len() - 1]);
+                let found = outer.iter().any(|r| match &r.rule {
+                    Rule::Slice(s) if s.path == parent && s.name == name => s.matches.iter().any(
+                        |m| matches!(m, Match::Coding { path: p, system: s, code: c } if *p == path && *s == system && *c == code),
+                    ),
+                    _ => false,
+                });
+                assert!(found, "{id}: no slice matching {system}#{code}");
+                checked += 1;
+            }
+            let types: Vec<&str> = e["type"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|t| t["code"].as_str())
+                .collect();
+            if !types.is_empty() && !id.ends_with(":questionnaireDisplay") {
+                let has_targets = e["type"][0]["targetProfile"].is_array() && types == ["Reference"];
+                let found = rules.iter().any(|r| match &r.rule {
+                    Rule::Types { path: p, types: t } => *p == path && *t == types.as_slice(),
+                    Rule::Targets { path: p, .. } => has_targets && *p == path,
+                    _ => false,
+                }) || (path == "type" && types == ["CodeableConcept"]);
+                assert!(found, "{id}: no type rule {path} {types:?}");
+                checked += 1;
+            }
+            if e["binding"]["strength"] == "required" {
+                let found = rules.iter().any(|r| match &r.rule {
+                    Rule::Codings { path: p, value_set, .. } => *p == path && e["binding"]["valueSet"] == *value_set,
+                    Rule::TaskStatusIn { value_set, .. } => path == "status" && e["binding"]["valueSet"] == *value_set,
+                    _ => false,
+                });
+                assert!(found, "{id}: no rule for the required binding");
+                checked += 1;
+            }
+        }
+        assert!(checked >= 40, "only {checked} constraints checked");
+    }
+}

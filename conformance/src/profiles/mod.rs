@@ -134,3 +134,28 @@ pub fn find(url: &str) -> Option<&'static Profile> {
     let url = url.split('|').next().unwrap_or(url);
     PROFILES.iter().copied().find(|p| p.url == url)
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_spec_page_names_every_profile() {
+        let docs = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/spec/conformance.md"))
+            .expect("docs/spec/conformance.md");
+        for p in super::all() {
+            assert!(
+                docs.contains(p.url()),
+                "docs/spec/conformance.md does not name {}",
+                p.url()
+            );
+        }
+    }
+
+    #[test]
+    fn urls_are_unique_and_found_with_a_version() {
+        for p in super::all() {
+            let found = super::find(&format!("{}|1.0.0", p.url())).expect("found");
+            assert!(std::ptr::eq(found, *p));
+            assert_eq!(super::all().iter().filter(|q| q.url() == p.url()).count(), 1);
+        }
+    }
+}

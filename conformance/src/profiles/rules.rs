@@ -551,7 +551,9 @@ fn check_one(sourced: &Sourced, resource: &Resource, here: &Selected<'_>, cx: &m
                     source,
                     format!(
                         "{}: {}; found: {found} [expression: {}]",
-                        inv.key, inv.human, inv.expression
+                        inv.key,
+                        inv.human.trim_end_matches('.'),
+                        inv.expression
                     ),
                 );
             }

@@ -7,6 +7,7 @@
 mod fsm;
 mod json;
 mod match_;
+mod validate;
 mod xml;
 
 use std::time::{Duration, Instant};
@@ -52,6 +53,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
         Some("json") => json::run(),
         Some("fsm") => fsm::run(),
         Some("match") => match_::run(),
+        Some("validate") => validate::run(),
         Some("xml") => xml::run(),
         _ => Err(USAGE.to_owned()),
     }
