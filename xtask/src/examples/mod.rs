@@ -5,6 +5,7 @@
 
 mod http;
 mod s01_data_request;
+mod s02_coordination;
 mod s05_sdoh_referral;
 mod scenario;
 mod server;
@@ -22,6 +23,7 @@ pub fn scenarios() -> Result<Vec<Scenario>, String> {
         s01_data_request::contained()?,
         s01_data_request::external()?,
         s01_data_request::rejected()?,
+        s02_coordination::scenario()?,
         s05_sdoh_referral::scenario()?,
     ])
 }
@@ -113,10 +115,16 @@ pub fn verify(scenarios: &[Scenario]) -> Result<(), String> {
     let mut problems = Vec::new();
     for s in scenarios {
         for c in &s.changes {
-            let machine = task_fsm::builtin(c.machine).map_err(|e| e.to_string())?;
-            for v in task_fsm::check_update(&c.before, &c.after, &c.actor, machine) {
+            for v in task_fsm::check_update(&c.before, &c.after, &c.actor, c.machine) {
                 if v.is_error() {
-                    problems.push(format!("{}: task-fsm {}: {v:?}", s.slug, c.machine));
+                    problems.push(format!("{}: task-fsm {}: {v:?}", s.slug, c.machine.name()));
+                }
+            }
+        }
+        for (machine, task) in &s.creations {
+            for v in task_fsm::check_create(task, machine) {
+                if v.is_error() {
+                    problems.push(format!("{}: task-fsm {} (create): {v:?}", s.slug, machine.name()));
                 }
             }
         }

@@ -172,7 +172,7 @@ fn post_and_poll(
         }
         version += 1;
         server.stamp(&mut task, version);
-        s.change(MACHINE, Actor::OWNER, &before, &task);
+        s.change(machine, Actor::OWNER, &before, &task);
         server.advance(60);
         let status = task
             .status

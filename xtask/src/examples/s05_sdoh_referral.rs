@@ -242,7 +242,7 @@ pub fn scenario() -> Result<Scenario, String> {
         referral_fsm
             .apply(&mut task, event, &Actor::OWNER, &at)
             .map_err(|e| e.to_string())?;
-        s.change("sdoh-referral", Actor::OWNER, &before, &task);
+        s.change(referral_fsm, Actor::OWNER, &before, &task);
         let request = put(&provider, &task);
         let version = before
             .meta
@@ -290,7 +290,7 @@ pub fn scenario() -> Result<Scenario, String> {
         },
         TaskOutputValue::String(Primitive::from("Called on Tuesday, first pick-up booked for Friday")),
     ));
-    s.change("sdoh-patient", Actor::PATIENT_APP, &before, &ptask);
+    s.change(patient_fsm, Actor::PATIENT_APP, &before, &ptask);
     let request = put(&cbo, &ptask);
     cbo.stamp(&mut ptask, 2);
     s.step(
@@ -314,7 +314,7 @@ pub fn scenario() -> Result<Scenario, String> {
     referral_fsm
         .apply(&mut task, Event::complete([output]), &Actor::OWNER, &at)
         .map_err(|e| e.to_string())?;
-    s.change("sdoh-referral", Actor::OWNER, &before, &task);
+    s.change(referral_fsm, Actor::OWNER, &before, &task);
     let request = put(&provider, &task);
     provider.stamp(&mut task, 4);
     s.step(

@@ -2,7 +2,7 @@
 //! through so that a test can replay them through task-fsm.
 
 use fhir_model::{Resource, Task};
-use task_fsm::Actor;
+use task_fsm::{Actor, Machine};
 
 use super::http::{Body, Format, Message};
 
@@ -18,7 +18,7 @@ pub struct Step {
 
 /// A Task changed by one party, to be checked against its state machine.
 pub struct TaskChange {
-    pub machine: &'static str,
+    pub machine: &'static Machine,
     pub actor: Actor,
     pub before: Task,
     pub after: Task,
@@ -34,6 +34,8 @@ pub struct Scenario {
     /// Extra remarks for the README (Markdown bullet points).
     pub notes: Vec<String>,
     pub changes: Vec<TaskChange>,
+    /// Tasks created, with the machine they must start in.
+    pub creations: Vec<(&'static Machine, Task)>,
 }
 
 impl Scenario {
@@ -45,6 +47,7 @@ impl Scenario {
             steps: Vec::new(),
             notes: Vec::new(),
             changes: Vec::new(),
+            creations: Vec::new(),
         }
     }
 
@@ -62,13 +65,17 @@ impl Scenario {
         self.notes.push(text.into());
     }
 
-    pub fn change(&mut self, machine: &'static str, actor: Actor, before: &Task, after: &Task) {
+    pub fn change(&mut self, machine: &'static Machine, actor: Actor, before: &Task, after: &Task) {
         self.changes.push(TaskChange {
             machine,
             actor,
             before: before.clone(),
             after: after.clone(),
         });
+    }
+
+    pub fn created(&mut self, machine: &'static Machine, task: &Task) {
+        self.creations.push((machine, task.clone()));
     }
 
     /// Every FHIR resource exchanged in the scenario.
