@@ -51,9 +51,12 @@ pub struct Play<'a> {
 impl Play<'_> {
     pub fn create(&mut self, name: &str, title: &str, task: &mut Task) -> Result<(), String> {
         self.s.created(self.machine, task);
+        // A create carries no id: the server assigns it (R4 http.html, create).
+        let mut body = task.clone();
+        body.id = None;
         let request = Message::from_fhir_request(
-            &transport::create(&self.server.base, task).map_err(err)?,
-            Some(task.clone().into()),
+            &transport::create(&self.server.base, &body).map_err(err)?,
+            Some(body.into()),
         );
         self.server.stamp(task, 1);
         let response = self.server.answer(201, task);

@@ -177,23 +177,27 @@ pub fn scenario() -> Result<Scenario, String> {
     let mut cbo = Server::new(CBO, "2021-05-03T21:30:00Z");
 
     let mut sr = service_request(&provider);
+    let mut sr_body = sr.clone();
+    sr_body.id = None;
     provider.stamp(&mut sr, 1);
     s.step(
         "post-service-request",
         "The provider records the referral (ServiceRequest) on its own server",
         Message::request("POST", &provider.url("ServiceRequest"))
             .accept_fhir()
-            .resource(sr.clone()),
+            .resource(sr_body),
         provider.answer(201, &sr),
     );
     let mut task = referral_task(&provider);
+    let mut task_body = task.clone();
+    task_body.id = None;
     provider.stamp(&mut task, 1);
     s.step(
         "post-referral-task",
         "The provider creates the referral Task, owned by the CBO",
         Message::request("POST", &provider.url("Task"))
             .accept_fhir()
-            .resource(task.clone()),
+            .resource(task_body),
         provider.answer(201, &task),
     );
 
@@ -258,13 +262,15 @@ pub fn scenario() -> Result<Scenario, String> {
     // The CBO asks the patient to make contact, on its own server.
     cbo.advance(2400);
     let mut ptask = patient_task(&cbo);
+    let mut ptask_body = ptask.clone();
+    ptask_body.id = None;
     cbo.stamp(&mut ptask, 1);
     s.step(
         "post-patient-task",
         "The CBO asks the patient to call the food pantry (patient Task on the CBO's server)",
         Message::request("POST", &cbo.url("Task"))
             .accept_fhir()
-            .resource(ptask.clone()),
+            .resource(ptask_body),
         cbo.answer(201, &ptask),
     );
     cbo.advance(3600);
