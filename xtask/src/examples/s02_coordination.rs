@@ -80,6 +80,19 @@ impl Play<'_> {
         self.put(name, title, task)
     }
 
+    /// Records a change made by another helper (`before` → `task`) and PUTs it.
+    pub fn record(
+        &mut self,
+        name: &str,
+        title: &str,
+        before: &Task,
+        task: &mut Task,
+        actor: Actor,
+    ) -> Result<(), String> {
+        self.s.change(self.machine, actor, before, task);
+        self.put(name, title, task)
+    }
+
     pub fn put(&mut self, name: &str, title: &str, task: &mut Task) -> Result<(), String> {
         let version = version_of(task);
         let request = Message::from_fhir_request(
