@@ -31,6 +31,10 @@ impl Format {
 pub enum Body {
     /// A FHIR resource, rendered in the file's format.
     Resource(Box<Resource>),
+    /// JSON that is not a FHIR resource (a Bulk Data completion manifest), written as is.
+    Json(String),
+    /// NDJSON (one FHIR resource per line, `application/fhir+ndjson`), written as is.
+    Ndjson(String),
 }
 
 /// A request or a response.
@@ -131,6 +135,12 @@ impl Message {
                 };
                 out.push_str(&text);
                 out.push('\n');
+            }
+            Some(Body::Json(text)) | Some(Body::Ndjson(text)) => {
+                out.push_str(text);
+                if !text.ends_with('\n') {
+                    out.push('\n');
+                }
             }
         }
         Ok(out)

@@ -7,6 +7,7 @@ mod http;
 mod s01_data_request;
 mod s02_coordination;
 mod s03_bidding;
+mod s04_solicited;
 mod s05_sdoh_referral;
 mod scenario;
 mod server;
@@ -26,6 +27,7 @@ pub fn scenarios() -> Result<Vec<Scenario>, String> {
         s01_data_request::rejected()?,
         s02_coordination::scenario()?,
         s03_bidding::scenario()?,
+        s04_solicited::scenario()?,
         s05_sdoh_referral::scenario()?,
     ])
 }
