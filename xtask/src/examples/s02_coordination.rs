@@ -278,7 +278,7 @@ pub fn scenario() -> Result<Scenario, String> {
     // The placer finds the sub-tasks of its coordination Task.
     p.server.advance(120);
     let q = Query::parse("Task?part-of=Task/coord-1").map_err(err)?;
-    let compiled = q.compile();
+    let compiled = q.compile().with_base(LAB);
     let entries: Vec<BundleEntry> = [&draw, &instruct]
         .into_iter()
         .filter(|t| compiled.matches(*t) == search_params::Outcome::Match)

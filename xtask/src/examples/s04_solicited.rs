@@ -146,7 +146,7 @@ pub fn scenario() -> Result<Scenario, String> {
 
     payer.advance(600);
     let q = Query::parse("Communication?based-on=CommunicationRequest/cr-1").map_err(err)?;
-    let matched = match q.compile().matches(&answer) {
+    let matched = match q.compile().with_base(PAYER).matches(&answer) {
         Outcome::Match => vec![answer.clone()],
         Outcome::NoMatch => vec![],
         Outcome::Unsupported(why) => return Err(why),

@@ -108,7 +108,7 @@ fn patient_task(server: &Server) -> Task {
 /// The searchset a server answers `query` with, from the resources it holds (matched by the
 /// search-params matcher; a criterion it cannot evaluate is an error, never a match).
 fn search(server: &Server, query: &Query, held: &[&Task]) -> Result<Bundle, String> {
-    let compiled = query.compile();
+    let compiled = query.compile().with_base(&server.base);
     let mut entries = Vec::new();
     for t in held {
         match compiled.matches(*t) {
