@@ -14,7 +14,7 @@ commands:
                      XML file against its JSON twin)
   convert --to xml|json FILE
                      print the resource of FILE (XML or JSON) in the format asked for
-  validate [--profile URL] [--format text|json] PATH...
+  validate [--profile URL] [--format text|json] [--allow-list FILE] PATH...
                      check every FHIR file under PATH against the R4 base definitions, the
                      profile URL and the profiles it declares; last line `N valid, M invalid`
 ";

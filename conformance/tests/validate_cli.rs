@@ -126,3 +126,61 @@ fn usage_errors_exit_two() {
     assert_eq!(code, 2);
     assert!(stderr.contains("no such file"), "{stderr}");
 }
+
+#[test]
+fn an_allow_list_names_known_breakers_and_keeps_them_out_of_the_counts() {
+    let d = dir("allow");
+    std::fs::write(d.join("a-valid.json"), VALID).unwrap();
+    std::fs::write(
+        d.join("known.json"),
+        r#"{"resourceType":"Task","status":"bogus","intent":"order"}"#,
+    )
+    .unwrap();
+    std::fs::write(
+        d.join("list.tsv"),
+        "# known\nknown.json\tpublished with a bogus status\n",
+    )
+    .unwrap();
+    let (code, stdout, stderr) = run(&[
+        "--allow-list",
+        d.join("list.tsv").to_str().unwrap(),
+        d.join("a-valid.json").to_str().unwrap(),
+        d.join("known.json").to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("allowed ") && l.ends_with("known.json (published with a bogus status)")),
+        "{stdout}"
+    );
+    assert_eq!(
+        lines[lines.len() - 2],
+        "1 allow-listed: known.json (published with a bogus status)"
+    );
+    assert_eq!(lines.last(), Some(&"1 valid, 0 invalid"));
+    std::fs::write(d.join("bad.tsv"), "known.json without a tab\n").unwrap();
+    let (code, _, stderr) = run(&["--allow-list", d.join("bad.tsv").to_str().unwrap(), d.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("bad.tsv:1"), "{stderr}");
+}
+
+#[test]
+fn the_corpus_passes_with_its_allow_list() {
+    let Some(shared) = common::shared_dir() else {
+        eprintln!("notice: FHIR_SHARED not found; skipping the corpus run of the CLI");
+        return;
+    };
+    let list = common::fixtures().join("corpus-allow-list.tsv");
+    let corpus = shared.join("corpus/r4");
+    let (code, stdout, stderr) = run(&["--allow-list", list.to_str().unwrap(), corpus.to_str().unwrap()]);
+    assert_eq!(code, 0, "{stderr}");
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.last(), Some(&"1408 valid, 0 invalid"));
+    assert!(
+        lines[lines.len() - 2].starts_with("1 allow-listed: Questionnaire-qs1.json ("),
+        "{}",
+        lines[lines.len() - 2]
+    );
+}

@@ -8,6 +8,10 @@
 //!   file in the extension `http://hl7.org/fhir/StructureDefinition/operationoutcome-file`
 //!   (FHIR Extensions Pack).
 //!
+//! `--allow-list FILE` names files known to break a rule (one per line: file name, a tab, the
+//! reason; `#` starts a comment): such a file is reported as `allowed PATH (reason)` with its
+//! issues and counted neither valid nor invalid; the line before the last names them.
+//!
 //! The last line is `N valid, M invalid`; the exit code is 1 when any file is invalid (a file
 //! that cannot be read or parsed is invalid), 2 on a usage error.
 
@@ -18,7 +22,7 @@ use fhir_model::{json, Extension, ExtensionValue, IssueSeverity, OperationOutcom
 
 use super::files;
 
-const USAGE: &str = "usage: conformance validate [--profile URL] [--format text|json] PATH...";
+const USAGE: &str = "usage: conformance validate [--profile URL] [--format text|json] [--allow-list FILE] PATH...";
 
 /// Extension naming the file an OperationOutcome is about (FHIR Extensions Pack).
 const FILE_EXTENSION: &str = "http://hl7.org/fhir/StructureDefinition/operationoutcome-file";
@@ -33,6 +37,7 @@ enum Output {
 pub fn run(args: &[String]) -> u8 {
     let mut validator = Validator::new();
     let mut output = Output::Text;
+    let mut allowed: Vec<(String, String)> = Vec::new();
     let mut paths = Vec::new();
     let mut it = args.iter();
     while let Some(arg) = it.next() {
@@ -58,6 +63,19 @@ pub fn run(args: &[String]) -> u8 {
                     return 2;
                 }
             },
+            "--allow-list" => {
+                let Some(file) = it.next() else {
+                    eprintln!("{USAGE}\nerror: --allow-list needs a file");
+                    return 2;
+                };
+                match read_allow_list(file) {
+                    Ok(list) => allowed.extend(list),
+                    Err(e) => {
+                        eprintln!("error: {e}");
+                        return 2;
+                    }
+                }
+            }
             flag if flag.starts_with("--") => {
                 eprintln!("{USAGE}\nerror: unknown option {flag}");
                 return 2;
@@ -77,18 +95,33 @@ pub fn run(args: &[String]) -> u8 {
         }
     };
     let (mut valid, mut invalid) = (0usize, 0usize);
+    let mut allowed_seen = Vec::new();
     for path in &files {
         let outcome = validate_file(&validator, path);
         let ok = conformance::is_valid(&outcome);
-        if ok {
-            valid += 1;
-        } else {
-            invalid += 1;
-        }
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+        let reason = allowed.iter().find(|(n, _)| n == name).map(|(_, r)| r.as_str());
+        let verdict = match (ok, reason) {
+            (true, _) => {
+                valid += 1;
+                Verdict::Ok
+            }
+            (false, Some(reason)) => {
+                allowed_seen.push(format!("{name} ({reason})"));
+                Verdict::Allowed(reason)
+            }
+            (false, None) => {
+                invalid += 1;
+                Verdict::Invalid
+            }
+        };
         match output {
-            Output::Text => print_text(path, ok, &outcome),
+            Output::Text => print_text(path, verdict, &outcome),
             Output::Json => print_json(path, outcome),
         }
+    }
+    if !allowed_seen.is_empty() {
+        println!("{} allow-listed: {}", allowed_seen.len(), allowed_seen.join("; "));
     }
     println!("{valid} valid, {invalid} invalid");
     u8::from(invalid > 0)
@@ -116,8 +149,38 @@ fn validate_file(validator: &Validator, path: &Path) -> OperationOutcome {
     }
 }
 
-fn print_text(path: &Path, ok: bool, outcome: &OperationOutcome) {
-    println!("{} {}", if ok { "ok" } else { "invalid" }, path.display());
+/// How a file is reported.
+#[derive(Clone, Copy)]
+enum Verdict<'a> {
+    Ok,
+    Invalid,
+    /// Invalid, and on the allow-list with this reason.
+    Allowed(&'a str),
+}
+
+/// Reads an allow-list: file name, a tab, the reason; `#` comments and blank lines skipped.
+fn read_allow_list(file: &str) -> Result<Vec<(String, String)>, String> {
+    let text = std::fs::read_to_string(file).map_err(|e| format!("{file}: {e}"))?;
+    let mut out = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let line = line.trim_end();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let (name, reason) = line
+            .split_once('\t')
+            .ok_or_else(|| format!("{file}:{}: expected `file name<TAB>reason`, found {line:?}", i + 1))?;
+        out.push((name.trim().to_owned(), reason.trim().to_owned()));
+    }
+    Ok(out)
+}
+
+fn print_text(path: &Path, verdict: Verdict<'_>, outcome: &OperationOutcome) {
+    match verdict {
+        Verdict::Ok => println!("ok {}", path.display()),
+        Verdict::Invalid => println!("invalid {}", path.display()),
+        Verdict::Allowed(reason) => println!("allowed {} ({reason})", path.display()),
+    }
     for issue in &outcome.issue {
         let code = issue.code.value.as_ref().map_or("?", |c| c.code());
         if code == "informational" {
