@@ -9,6 +9,8 @@ mod s02_coordination;
 mod s03_bidding;
 mod s04_solicited;
 mod s05_sdoh_referral;
+mod s06_monitoring;
+mod s07_bulk;
 mod scenario;
 mod server;
 
@@ -29,6 +31,9 @@ pub fn scenarios() -> Result<Vec<Scenario>, String> {
         s03_bidding::scenario()?,
         s04_solicited::scenario()?,
         s05_sdoh_referral::scenario()?,
+        s06_monitoring::polling()?,
+        s06_monitoring::subscription()?,
+        s07_bulk::scenario()?,
     ])
 }
 
@@ -112,9 +117,10 @@ fn existing(root: &Path, dir: &str) -> Vec<String> {
     out
 }
 
-/// Refuses examples that break the rules they illustrate: every Task change must pass task-fsm
-/// for its machine and actor, and every exchanged resource must read back identically from its
-/// JSON and its XML.
+/// Refuses examples that break the rules they illustrate: every Task created or changed must
+/// pass task-fsm for its machine and actor, every exchanged resource must pass the conformance
+/// crate's base checks and the checks of the profiles it claims in `meta.profile`, and must read
+/// back identically from its JSON and its XML.
 pub fn verify(scenarios: &[Scenario]) -> Result<(), String> {
     let mut problems = Vec::new();
     for s in scenarios {
@@ -132,7 +138,29 @@ pub fn verify(scenarios: &[Scenario]) -> Result<(), String> {
                 }
             }
         }
+        let validator = conformance::Validator::new();
         for r in s.resources() {
+            let outcome = validator.validate(r);
+            if !conformance::is_valid(&outcome) {
+                for issue in outcome.issue.iter().filter(|i| {
+                    matches!(
+                        i.severity.value.as_ref().and_then(|c| c.known()),
+                        Some(fhir_model::IssueSeverity::Error | fhir_model::IssueSeverity::Fatal)
+                    )
+                }) {
+                    let at = issue
+                        .expression
+                        .first()
+                        .and_then(|e| e.value.as_deref())
+                        .unwrap_or_default();
+                    let why = issue
+                        .diagnostics
+                        .as_ref()
+                        .and_then(|d| d.value.as_deref())
+                        .unwrap_or_default();
+                    problems.push(format!("{}: conformance: {} {at}: {why}", s.slug, r.resource_type()));
+                }
+            }
             let json = fhir_model::json::to_string(r);
             match fhir_model::json::from_str::<fhir_model::Resource>(&json) {
                 Ok(back) if &back == r => {}
