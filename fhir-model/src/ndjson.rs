@@ -311,6 +311,11 @@ impl<W: Write> NdjsonWriter<W> {
         self.written
     }
 
+    /// The output (to inspect it while writing).
+    pub fn get_ref(&self) -> &W {
+        &self.output
+    }
+
     /// Flushes and returns the output.
     pub fn finish(mut self) -> io::Result<W> {
         self.output.flush()?;

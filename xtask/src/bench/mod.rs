@@ -6,6 +6,7 @@
 
 mod fsm;
 mod json;
+mod ndjson;
 mod match_;
 mod validate;
 mod xml;
@@ -51,6 +52,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
     }
     match args.first().map(String::as_str) {
         Some("json") => json::run(),
+        Some("ndjson") => ndjson::run(),
         Some("fsm") => fsm::run(),
         Some("match") => match_::run(),
         Some("validate") => validate::run(),
