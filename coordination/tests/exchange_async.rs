@@ -483,3 +483,16 @@ fn failure_messages_say_what_to_do_next() {
     let text = [rejected, unauth, busy, gone].map(|f| f.to_string()).join("\n");
     insta::assert_snapshot!(text);
 }
+
+#[test]
+fn declared_requests_start_only_when_async() {
+    use coordination::exchange::ExchangeRequest;
+    let kickoff = || ExportRequest::system().get("https://payer.example/fhir").unwrap();
+    let declared = ExchangeRequest::asynchronous(kickoff(), Duration::from_secs(90));
+    let (m, first) = AsyncExchange::start_declared(declared, policy(), t0()).unwrap();
+    assert_eq!(m.deadline(), t0() + Duration::from_secs(90));
+    assert!(matches!(first, Action::Send(_)));
+    let sync = ExchangeRequest::sync(kickoff(), Duration::from_secs(90));
+    let back = AsyncExchange::start_declared(sync, policy(), t0()).unwrap_err();
+    assert_eq!(back.mode, coordination::exchange::Mode::Sync);
+}

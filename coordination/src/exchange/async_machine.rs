@@ -24,6 +24,7 @@ use http::header::{ACCEPT, CONTENT_LOCATION, EXPIRES};
 use http::{HeaderMap, HeaderValue, Method, Request, Response, StatusCode, Uri};
 
 use super::manifest::Manifest;
+use super::mode::{ExchangeRequest, Mode};
 use super::outcome::{ExchangeFailure, FailureKind, NextStep};
 use super::retry_after::{parse_http_date, RetryAfter};
 use super::FHIR_JSON;
@@ -167,6 +168,24 @@ impl AsyncExchange {
         };
         let first = machine.kickoff.build();
         (machine, Action::Send(first))
+    }
+
+    /// Starts an exchange from a request declared [`Mode::Async`]: its `answer_within` becomes
+    /// the deadline ([`PollPolicy::give_up_after`]). A request declared [`Mode::Sync`] is given
+    /// back: it must not be turned asynchronous.
+    pub fn start_declared(
+        request: ExchangeRequest,
+        policy: PollPolicy,
+        now: SystemTime,
+    ) -> Result<(AsyncExchange, Action), Box<ExchangeRequest>> {
+        if request.mode != Mode::Async {
+            return Err(Box::new(request));
+        }
+        let policy = PollPolicy {
+            give_up_after: request.answer_within,
+            ..policy
+        };
+        Ok(Self::start(request.request, policy, now))
     }
 
     /// The polling location, once the kick-off was accepted.
