@@ -16,8 +16,8 @@
 //! # Ok::<(), fhir_model::json::Error>(())
 //! ```
 //!
-//! * Base checks for every modelled type ([`Validator::validate`]): cardinalities and required
-//!   bindings from tables generated from the R4 StructureDefinitions, `ele-1`, `ext-1`, `ref-1`,
+//! * Base checks for every modelled type ([`Validator::validate`]): cardinalities, required
+//!   bindings and reference target types from tables generated from the R4 StructureDefinitions, `ele-1`, `ext-1`, `ref-1`,
 //!   `dom-2` … `dom-6`, Task `inv-1` and the Bundle `bdl-*` rules, each issue quoting the rule's
 //!   key and FHIRPath expression.
 //! * Profile checks ([`Validator::with_profile`], or by `meta.profile`) for the SDOH Clinical

@@ -169,6 +169,35 @@ fn required_binding_on_codeable_concept() {
 }
 
 #[test]
+fn reference_target_type() {
+    check(
+        "Task.owner referring to an Encounter",
+        task(),
+        |t| t["owner"] = json!({"reference": "Encounter/e1"}),
+        (
+            "error",
+            "structure",
+            "Task.owner",
+            "expected a reference to CareTeam | Device | HealthcareService",
+        ),
+    );
+    check(
+        "Task.partOf referring to a Patient (absolute, versioned)",
+        task(),
+        |t| t["partOf"] = json!([{"reference": "http://example.org/fhir/Patient/p9/_history/2"}]),
+        ("error", "structure", "Task.partOf[0]", "found a reference to Patient"),
+    );
+}
+
+#[test]
+fn reference_targets_unknown_types_are_not_guessed() {
+    let mut t = task();
+    t["owner"] = json!({"identifier": {"system": "http://example.org/npi", "value": "1"}});
+    t["partOf"] = json!([{"reference": "urn:uuid:0c2a2b2e-2d5e-4bd2-9a1d-1f0b0f0b0f0b"}]);
+    assert!(errors(&validate_json(&t.to_string(), None)).is_empty());
+}
+
+#[test]
 fn ele_1_complex() {
     check(
         "Task.code with only an id",

@@ -7,6 +7,7 @@
 //! * required bindings: a `code` outside the value set (kept as `Coded::Unknown` by the lenient
 //!   parser), and a `CodeableConcept` with no coding from the value set
 //!   (R4 terminologies.html#required);
+//! * reference targets: a literal reference to a type the element's `Reference(…)` does not list;
 //! * `ele-1` on every element, and the element invariants `ext-1` (Extension) and `ref-1`
 //!   (Reference) in `crate::invariants::element`.
 //!
@@ -22,6 +23,7 @@ use crate::generated::elements::TYPES;
 use crate::invariants::{element, ELE_1};
 use crate::location::Location;
 use crate::outcome::Issues;
+use crate::profiles::rules::reference_type;
 
 /// What an element holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -79,6 +81,8 @@ pub(crate) struct ElementDef {
     pub backbone: Option<&'static str>,
     /// A required binding whose codes are known.
     pub binding: Option<&'static Binding>,
+    /// For a `Reference`: the resource types it may point to (empty: any).
+    pub targets: &'static [&'static str],
 }
 
 /// Maximum cardinality 1.
@@ -94,6 +98,7 @@ pub(crate) const fn el(
     kind: Kind,
     backbone: Option<&'static str>,
     binding: Option<&'static Binding>,
+    targets: &'static [&'static str],
 ) -> ElementDef {
     ElementDef {
         name,
@@ -102,6 +107,7 @@ pub(crate) const fn el(
         kind,
         backbone,
         binding,
+        targets,
     }
 }
 
@@ -179,6 +185,9 @@ impl<'a, 'w> Walker<'a, 'w> {
                         if has {
                             if let Some(binding) = el.binding {
                                 self.codeable_binding(c, binding);
+                            }
+                            if !el.targets.is_empty() && c.fhir_type() == "Reference" {
+                                self.reference_target(c, key, el);
                             }
                         }
                         has
@@ -263,6 +272,25 @@ impl<'a, 'w> Walker<'a, 'w> {
             }
         }
         p.value.is_some() || !p.extension.is_empty()
+    }
+
+    /// A Reference whose literal target type (or `Reference.type`) is not one the definition
+    /// allows (`Reference(Practitioner | Organization)`: R4-SD `type.targetProfile`). A reference
+    /// whose type cannot be told (identifier only, `urn:`, `#id`) is not checked.
+    fn reference_target(&mut self, reference: &'a dyn Navigable, key: &str, el: &ElementDef) {
+        let Some(found) = reference_type(reference) else { return };
+        if !el.targets.contains(&found) {
+            self.issues.push(
+                IssueSeverity::Error,
+                IssueType::Structure,
+                self.location.as_str().to_owned(),
+                format!(
+                    "{key}.{}: expected a reference to {} (R4 StructureDefinition), found a reference to {found}",
+                    el.name,
+                    el.targets.join(" | ")
+                ),
+            );
+        }
     }
 
     /// A `CodeableConcept` bound `required`: one of its codings must be from the value set.

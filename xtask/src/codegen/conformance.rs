@@ -1,10 +1,11 @@
 //! Tables of the `conformance` crate, generated from the R4 definitions:
 //!
 //! * `elements.rs`: for every modelled type (datatypes, resources and their backbone elements),
-//!   each element's name, cardinality, whether its type is a backbone element (and which), and
-//!   its required binding with the codes of the value set when the value set can be enumerated
-//!   from the definitions. The generic checks (cardinality, required bindings, `ele-1`) walk
-//!   values with `fhir_model::navigate` and look elements up here.
+//!   each element's name, cardinality, whether its type is a backbone element (and which), its
+//!   required binding with the codes of the value set when the value set can be enumerated from
+//!   the definitions, and the resource types a `Reference` may point to. The generic checks
+//!   (cardinality, required bindings, reference targets, `ele-1`) walk values with
+//!   `fhir_model::navigate` and look elements up here.
 //! * `invariants.rs`: key, severity, human text and FHIRPath expression of every invariant the
 //!   crate implements by hand, copied from the StructureDefinitions so that each issue cites them
 //!   exactly.
@@ -62,6 +63,7 @@ fn elements(defs: &Definitions) -> Result<String, String> {
         .iter()
         .map(|s| (s.name.as_str(), (s.path.as_str(), s.kind)))
         .collect();
+    let targets = reference_targets(defs);
     let mut bindings: BTreeMap<String, String> = BTreeMap::new();
     let mut unchecked: Vec<(String, String)> = Vec::new();
     let mut types: Vec<(String, String)> = Vec::new();
@@ -113,9 +115,13 @@ fn elements(defs: &Definitions) -> Result<String, String> {
                 }
                 None => "None".to_owned(),
             };
+            let targets = match targets.get(&f.path) {
+                Some(t) => format!("&[{}]", t.iter().map(|t| rust_str(t)).collect::<Vec<_>>().join(", ")),
+                None => "&[]".to_owned(),
+            };
             let _ = writeln!(
                 body,
-                "el({}, {}, {}, {kind}, {}, {binding}),",
+                "el({}, {}, {}, {kind}, {}, {binding}, {targets}),",
                 rust_str(&f.name),
                 f.min,
                 if f.many { "MANY" } else { "ONE" },
@@ -155,6 +161,34 @@ fn elements(defs: &Definitions) -> Result<String, String> {
     }
     out.push_str("];\n");
     Ok(out)
+}
+
+/// The resource types a `Reference` element may point to, by element path (`Task.owner`), from
+/// the `targetProfile`s of its `Reference` type; elements that accept any resource are left out.
+fn reference_targets(defs: &Definitions) -> BTreeMap<String, Vec<String>> {
+    let mut out = BTreeMap::new();
+    for sd in defs.structures.values() {
+        for e in sd["snapshot"]["element"].as_array().into_iter().flatten() {
+            let Some(path) = e["path"].as_str() else { continue };
+            let mut types: Vec<String> = e["type"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|t| t["code"] == "Reference")
+                .flat_map(|t| t["targetProfile"].as_array().into_iter().flatten())
+                .filter_map(|p| p.as_str())
+                .filter_map(|p| p.strip_prefix("http://hl7.org/fhir/StructureDefinition/"))
+                .map(str::to_owned)
+                .collect();
+            if types.is_empty() || types.iter().any(|t| t == "Resource") {
+                continue;
+            }
+            types.sort();
+            types.dedup();
+            out.insert(path.to_owned(), types);
+        }
+    }
+    out
 }
 
 fn invariants(defs: &Definitions) -> Result<String, String> {
