@@ -20,9 +20,9 @@ pub struct UnknownProfile {
 /// Checks resources against the R4 base definitions and the workflow profiles.
 ///
 /// Every resource is checked against the base definitions; the root resource also against the
-/// profiles given with [`Validator::with_profile`]; every resource (root, `Bundle` entries,
-/// `Parameters` resources) against the profiles it names in `meta.profile` that this crate
-/// knows (a profile it does not know gives an `information` issue).
+/// profiles given with [`Validator::with_profile`]; every resource (root, contained, `Bundle`
+/// entries, `Parameters` resources) against the profiles it names in `meta.profile` that this
+/// crate knows (a profile it does not know gives an `information` issue).
 ///
 /// A `Validator` holds no mutable state: it is `Send + Sync`, cheap to build (no start-up
 /// work), and one can serve many threads.
@@ -115,15 +115,21 @@ impl Validator {
             profile.check(resource, &at, issues);
         }
         self.declared(resource, &at, true, issues);
-        crate::base::for_each_nested(resource, &at, &mut |nested, here| {
-            self.declared_deep(nested, &here, issues)
-        });
+        self.declared_inside(resource, &at, issues);
     }
 
-    fn declared_deep(&self, resource: &Resource, at: &Location, issues: &mut Issues) {
-        self.declared(resource, at, false, issues);
+    /// The declared profiles of the resources inside `resource`: contained ones, Bundle entries,
+    /// Parameters resources, at any depth.
+    fn declared_inside(&self, resource: &Resource, at: &Location, issues: &mut Issues) {
+        for (i, contained) in crate::base::contained_resources(resource).iter().enumerate() {
+            let mut here = at.clone();
+            here.push("contained", Some(i));
+            self.declared(contained, &here, false, issues);
+            self.declared_inside(contained, &here, issues);
+        }
         crate::base::for_each_nested(resource, at, &mut |nested, here| {
-            self.declared_deep(nested, &here, issues)
+            self.declared(nested, &here, false, issues);
+            self.declared_inside(nested, &here, issues);
         });
     }
 

@@ -535,3 +535,23 @@ fn every_invariant_has_a_mutation_test() {
         assert!(source.contains(&format!("\"{key}\"")), "no mutation test names {key}");
     }
 }
+
+#[test]
+fn declared_profiles_of_contained_resources_are_checked() {
+    let mut t = task();
+    t["contained"].as_array_mut().unwrap().push(json!({
+        "resourceType": "Task",
+        "id": "sub",
+        "meta": {"profile": ["http://hl7.org/fhir/uv/cow/StructureDefinition/coordination-task"]},
+        "status": "requested",
+        "intent": "order"
+    }));
+    t["partOf"] = json!([{"reference": "#sub"}]);
+    let found = errors(&validate_json(&t.to_string(), None));
+    assert!(
+        found.iter().any(|f| f.code == "required"
+            && f.expression == "Task.contained[1].identifier"
+            && f.diagnostics.contains("all.fsh:93")),
+        "{found:#?}"
+    );
+}
