@@ -188,3 +188,24 @@ fn the_corpus_passes_with_its_allow_list() {
         assert!(named.contains(&format!("{file} (")), "{named}");
     }
 }
+
+#[test]
+fn profile_issues_read_well() {
+    let d = dir("profile-text");
+    let fixture = common::fixtures().join("ig/sdoh/SDOHCC-TaskPatientRiskQuestionnaireCompletedExample.json");
+    let mut task: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(fixture).unwrap()).unwrap();
+    task["status"] = serde_json::json!("requested");
+    task["priority"] = serde_json::json!("asap");
+    task["input"][0]["valueString"] = serde_json::json!("the hunger vital sign");
+    task["input"][0].as_object_mut().unwrap().remove("valueCanonical");
+    task["owner"] = serde_json::json!({"reference": "Organization/cbo"});
+    task["input"].as_array_mut().unwrap().remove(1);
+    std::fs::write(
+        d.join("patient-task.json"),
+        serde_json::to_string_pretty(&task).unwrap(),
+    )
+    .unwrap();
+    let (code, stdout, _) = run(&[d.join("patient-task.json").to_str().unwrap()]);
+    assert_eq!(code, 1);
+    insta::assert_snapshot!("validate_profile_text", stdout.replace(d.to_str().unwrap(), "DIR"));
+}

@@ -3,8 +3,8 @@
 //! Backport IG), both driven by `coordination::monitoring`.
 
 use coordination::monitoring::{
-    ChangeDetector, EventTracker, Method, Notification, PageOutcome, PartyRef, PayloadContent, PollCursor,
-    PollPlan, PollQuery, ServerSubscription, SubscriptionRequest, Topic, UnixSeconds,
+    ChangeDetector, EventTracker, Method, Notification, PageOutcome, PartyRef, PayloadContent, PollCursor, PollPlan,
+    PollQuery, ServerSubscription, SubscriptionRequest, Topic, UnixSeconds,
 };
 use fhir_model::*;
 use search_params::{Outcome, Query, ResourceSet};
@@ -100,12 +100,12 @@ impl Store {
             for included in compiled.included(chunk, &set) {
                 entry.push(self.entry(included, SearchEntryMode::Include));
             }
-            let mut link = vec![BundleLink::new(
-                "self",
-                Primitive::new(self.page_url(query, search, n)),
-            )];
+            let mut link = vec![BundleLink::new("self", Primitive::new(self.page_url(query, search, n)))];
             if n + 1 < chunks.len() {
-                link.push(BundleLink::new("next", Primitive::new(self.page_url(query, search, n + 1))));
+                link.push(BundleLink::new(
+                    "next",
+                    Primitive::new(self.page_url(query, search, n + 1)),
+                ));
             }
             pages.push(Bundle {
                 meta: Some(Meta {
@@ -303,7 +303,7 @@ pub fn polling() -> Result<Scenario, String> {
     refer(&mut store, &mut s, 2)?;
     store.server.advance(600);
     let plan = PollPlan::at(PROVIDER, PartyRef::reference("Organization", "123"));
-    let query = plan.owned_by_us().map(|q| q.count(PAGE))?;
+    let query = plan.owned_by_us().map(|q| q.count(PAGE)).map_err(err)?;
     let mut cursor = PollCursor::start_at(SEED_CURSOR).map_err(err)?;
     let mut detector = ChangeDetector::new(PartyRef::reference("Organization", "123"));
     // The third referral is written in the same second as the first poll runs: it is in that
@@ -331,14 +331,24 @@ pub fn polling() -> Result<Scenario, String> {
     let mut after = before.clone();
     let at: DateTime = store.server.instant().into();
     machine
-        .apply(&mut after, Event::cancel("The patient moved out of the area"), &Actor::REQUESTER, &at)
+        .apply(
+            &mut after,
+            Event::cancel("The patient moved out of the area"),
+            &Actor::REQUESTER,
+            &at,
+        )
         .map_err(err)?;
     s.change(machine, Actor::REQUESTER, &before, &after);
     store.write(&mut after);
     let last = UnixSeconds::from_instant(cursor.since().unwrap_or_default(), "cursor").map_err(err)?;
     let policy = coordination::monitoring::IntervalPolicy::sdoh(-240);
     let next = policy.next_poll_at(last, Some(last), false);
-    store.server.advance(next.0 - UnixSeconds::from_instant(store.server.instant().as_str(), "now").map_err(err)?.0);
+    store.server.advance(
+        next.0
+            - UnixSeconds::from_instant(store.server.instant().as_str(), "now")
+                .map_err(err)?
+                .0,
+    );
     poll(
         &mut store,
         &mut s,
@@ -385,8 +395,12 @@ pub fn subscription() -> Result<Scenario, String> {
     request.reason = "Referral Tasks assigned to Community Food Services".to_owned();
     let subscription = request.build().map_err(err)?;
     let url = store.server.url("Subscription/sub-1");
-    let mut server_sub = ServerSubscription::accept(&url, &subscription, &[Topic::sdoh_task(), Topic::sdoh_service_request()])
-        .map_err(err)?;
+    let mut server_sub = ServerSubscription::accept(
+        &url,
+        &subscription,
+        &[Topic::sdoh_task(), Topic::sdoh_service_request()],
+    )
+    .map_err(err)?;
     let mut stored = subscription.clone();
     stored.id = Some(Primitive::from("sub-1"));
     stored.status = SubscriptionStatus::Active.into();
@@ -427,7 +441,10 @@ pub fn subscription() -> Result<Scenario, String> {
         .map_err(err)?
         .ok_or("the new Task matches the subscription")?;
     let bundle = server_sub
-        .notification(&[(number, store.server.instant().as_str().to_owned(), &resource)], false)
+        .notification(
+            &[(number, store.server.instant().as_str().to_owned(), &resource)],
+            false,
+        )
         .to_bundle(&format!("status-event-{number}"), &url);
     let notification = Notification::from_bundle_with_content(&bundle, PayloadContent::IdOnly).map_err(err)?;
     let received = UnixSeconds::from_instant(store.server.instant().as_str(), "now").map_err(err)?;
@@ -477,7 +494,10 @@ pub fn subscription() -> Result<Scenario, String> {
     let assessment = tracker.observe(&notification, received);
     s.step(
         "event-after-a-gap",
-        format!("Event {number} arrives but event {} never did: the CBO notices the gap", number - 1),
+        format!(
+            "Event {number} arrives but event {} never did: the CBO notices the gap",
+            number - 1
+        ),
         hook(bundle),
         Message::response(200, "OK"),
     );
@@ -490,7 +510,9 @@ pub fn subscription() -> Result<Scenario, String> {
                     .filter(|(n, _)| (*from..=*to).contains(n))
                     .map(|(n, r)| (n, store.server.instant().as_str().to_owned(), r))
                     .collect();
-                let answer = server_sub.notification(&events, true).to_bundle("status-query-event", &url);
+                let answer = server_sub
+                    .notification(&events, true)
+                    .to_bundle("status-query-event", &url);
                 let read = Notification::from_bundle(&answer).map_err(err)?;
                 tracker.observe(&read, received);
                 s.step(
