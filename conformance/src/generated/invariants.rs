@@ -173,8 +173,7 @@ pub(crate) const BDL_12: Constraint = Constraint {
     source: "StructureDefinition-Bundle.json",
 };
 
-/// Every implemented invariant (listed for the documentation test).
-#[allow(dead_code)]
+/// Every implemented invariant.
 pub(crate) const ALL: &[Constraint] = &[
     ELE_1, EXT_1, REF_1, DOM_2, DOM_3, DOM_4, DOM_5, DOM_6, INV_1, BDL_1, BDL_2, BDL_3, BDL_4, BDL_5, BDL_7, BDL_8,
     BDL_9, BDL_10, BDL_11, BDL_12,
