@@ -240,6 +240,7 @@ fn poll(
     let mut run = query.begin(cursor).map_err(err)?;
     let url = query.url(cursor).map_err(err)?;
     let mut page = store.search(run.first_request())?;
+    let mut returned: Vec<String> = Vec::new();
     let mut n = 1;
     s.step(
         &format!("{label}-page-1"),
@@ -250,7 +251,18 @@ fn poll(
         get(&url),
         store.server.answer_resource(page.clone()),
     );
-    while let PageOutcome::Next(next) = run.accept_page(&page, Some(&store.server.http_date())).map_err(err)? {
+    loop {
+        returned.extend(page.entry.iter().filter_map(|e| e.resource.as_ref()).map(|r| {
+            let version = r
+                .meta()
+                .and_then(|m| m.version_id.as_ref())
+                .and_then(|v| v.value.clone())
+                .unwrap_or_default();
+            format!("{}/_history/{version}", key(r))
+        }));
+        let PageOutcome::Next(next) = run.accept_page(&page, Some(&store.server.http_date())).map_err(err)? else {
+            break;
+        };
         between_pages(store, s)?;
         store.server.advance(1);
         page = store.page(&next)?;
@@ -264,13 +276,23 @@ fn poll(
     }
     let (next_cursor, versions) = run.finish().map_err(err)?;
     let new: Vec<&str> = versions.iter().map(|v| v.key.as_str()).collect();
+    let dropped: Vec<&str> = returned
+        .iter()
+        .map(String::as_str)
+        .filter(|k| !new.contains(k))
+        .collect();
     let mut events = Vec::new();
     for v in &versions {
         events.extend(detector.observe(&v.resource).map_err(err)?);
     }
     s.note(format!(
-        "{label}: {n} pages; new versions `{}`; events {}; cursor `{}` → `{}` ({} versions remembered to drop the `ge` overlap).",
+        "{label}: {n} pages; new versions `{}`; dropped as already seen: {}; events {}; cursor `{}` → `{}` (versions remembered to drop the `ge` overlap: {}).",
         new.join("`, `"),
+        if dropped.is_empty() {
+            "none".to_owned()
+        } else {
+            format!("`{}` (returned again by `ge`, reported once)", dropped.join("`, `"))
+        },
         events.iter().map(|e| format!("`{e:?}`")).collect::<Vec<_>>().join(", "),
         cursor.since().unwrap_or("(none)"),
         next_cursor.since().unwrap_or("(none)"),
@@ -359,9 +381,10 @@ pub fn polling() -> Result<Scenario, String> {
         &mut |_, _| Ok(()),
     )?;
     s.note(format!(
-        "The second poll runs at `{}`: `IntervalPolicy::sdoh(-240)` (seed 004: at least once per business day, \
-         hourly in business hours, not more often than every 15 minutes unless urgent) gives `next_poll_at` one hour \
-         after the first poll.",
+        "When to poll: `IntervalPolicy::sdoh(-240)` is seed 004's rule as data (at least once per business day, hourly \
+         in business hours, not more often than every 15 minutes unless urgent). The first poll ended at `{}` \
+         (17:41 at UTC−4, after business hours), so `next_poll_at` gives `{}`, 08:00 the next business morning.",
+        last.to_instant_text(),
         next.to_instant_text()
     ));
     s.note("`next` links are opaque: the client GETs them as given and never rebuilds them; later pages carry the time they were served, which the cursor ignores.");

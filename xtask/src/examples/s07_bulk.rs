@@ -9,8 +9,8 @@ use std::time::{Duration, SystemTime};
 
 use coordination::exchange::simulated::{RetryAfterForm, Script, SimulatedBulkServer, SimulatedFile};
 use coordination::exchange::{
-    format_http_date, Action, AsyncExchange, ExportRequest, NextStep, PollPolicy, Roster, ATTRIBUTED_PROVIDER,
-    COVERAGE_REFERENCE,
+    format_http_date, Action, AsyncExchange, ExportRequest, NextStep, PollPolicy, Roster, WaitReason,
+    ATTRIBUTED_PROVIDER, COVERAGE_REFERENCE,
 };
 use fhir_model::ndjson::{NdjsonReader, NdjsonWriter};
 use fhir_model::*;
@@ -231,12 +231,29 @@ fn export(
                 now = at;
                 let resp = server.handle(&req, now);
                 polls += 1;
+                let after = at.duration_since(t0()).map_err(err)?.as_secs();
+                let header = |name: &str| {
+                    resp.headers()
+                        .get(name)
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or("-")
+                        .to_owned()
+                };
+                let why = match reason {
+                    WaitReason::InProgress { progress: None } => {
+                        "the kick-off gave no `Retry-After`: the policy's first wait".to_owned()
+                    }
+                    WaitReason::InProgress { progress: Some(_) } => "when the previous `Retry-After` said".to_owned(),
+                    other => format!("{other:?}"),
+                };
                 let title = if resp.status().as_u16() == 202 {
-                    format!("{label}: status poll {polls} at the time `Retry-After` gave ({reason:?}); still running: `202` with `X-Progress`")
-                } else {
                     format!(
-                        "{label}: status poll {polls}; complete: `200` with the manifest (JSON, not a FHIR resource)"
+                        "{label}: status poll {polls}, {after} s after the kick-off ({why}); still running: `202`, `X-Progress: {}`, `Retry-After: {}`",
+                        header("x-progress"),
+                        header("retry-after")
                     )
+                } else {
+                    format!("{label}: status poll {polls}, {after} s after the kick-off ({why}); complete: `200` with the manifest (JSON, not a FHIR resource)")
                 };
                 s.step(
                     &format!("{label}-status-{polls}"),
