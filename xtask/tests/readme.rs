@@ -11,7 +11,12 @@ fn build_and_parse_a_task() -> Result<(), Box<dyn std::error::Error>> {
 
     // The owner accepts; the referral machine checks that this party may make this change.
     let referral = builtin("sdoh-referral")?;
-    referral.apply(&mut task, Event::Accept, &Actor::OWNER, &"2024-05-01T09:30:00Z".parse()?)?;
+    referral.apply(
+        &mut task,
+        Event::Accept,
+        &Actor::OWNER,
+        &"2024-05-01T09:30:00Z".parse()?,
+    )?;
 
     let text = json::to_string(&task);
     let back: Resource = json::from_str(&text)?;

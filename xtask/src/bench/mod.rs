@@ -6,8 +6,8 @@
 
 mod fsm;
 mod json;
-mod ndjson;
 mod match_;
+mod ndjson;
 mod validate;
 mod xml;
 
@@ -52,9 +52,9 @@ pub fn run(args: &[String]) -> Result<(), String> {
     }
     match args.first().map(String::as_str) {
         Some("json") => json::run(),
-        Some("ndjson") => ndjson::run(),
         Some("fsm") => fsm::run(),
         Some("match") => match_::run(),
+        Some("ndjson") => ndjson::run(),
         Some("validate") => validate::run(),
         Some("xml") => xml::run(),
         _ => Err(USAGE.to_owned()),
