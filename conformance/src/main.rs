@@ -27,7 +27,7 @@ fn main() -> ExitCode {
         Some("convert") => cli::convert::run(&args[1..]),
         Some("validate") => cli::validate::run(&args[1..]),
         Some("-h" | "--help") => {
-            print!("{USAGE}");
+            cli::out_raw!("{USAGE}");
             0
         }
         _ => {

@@ -66,7 +66,7 @@ pub fn run(args: &[String]) -> u8 {
     };
     match convert(&bytes, &to) {
         Ok(text) => {
-            println!("{text}");
+            super::out!("{text}");
             0
         }
         Err(e) => {

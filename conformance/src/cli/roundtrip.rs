@@ -177,26 +177,26 @@ pub fn run(args: &[String]) -> u8 {
         match check(f) {
             Ok(Outcome::Passed(warnings)) if warnings.is_empty() => {
                 passed += 1;
-                println!("ok {}", f.display());
+                super::out!("ok {}", f.display());
             }
             Ok(Outcome::Passed(warnings)) => {
                 passed += 1;
-                println!("ok {} (lenient: {})", f.display(), warnings.join("; "));
+                super::out!("ok {} (lenient: {})", f.display(), warnings.join("; "));
             }
             Ok(Outcome::Skipped(reason)) => {
                 skipped += 1;
-                println!("skip {} ({reason})", f.display());
+                super::out!("skip {} ({reason})", f.display());
             }
             Err(e) => {
                 failed += 1;
-                println!("FAIL {}: {e}", f.display());
+                super::out!("FAIL {}: {e}", f.display());
             }
         }
     }
     if skipped > 0 {
-        println!("{passed} passed, {failed} failed, {skipped} skipped");
+        super::out!("{passed} passed, {failed} failed, {skipped} skipped");
     } else {
-        println!("{passed} passed, {failed} failed");
+        super::out!("{passed} passed, {failed} failed");
     }
     u8::from(failed > 0)
 }

@@ -12,11 +12,11 @@ pub fn run(args: &[String]) -> u8 {
     };
     match Query::parse_with_base(text) {
         Ok((Some(base), query)) => {
-            println!("{}", query.to_url(&base));
+            super::out!("{}", query.to_url(&base));
             0
         }
         Ok((None, query)) => {
-            println!("{query}");
+            super::out!("{query}");
             0
         }
         Err(e) => {

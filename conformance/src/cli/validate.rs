@@ -121,9 +121,9 @@ pub fn run(args: &[String]) -> u8 {
         }
     }
     if !allowed_seen.is_empty() {
-        println!("{} allow-listed: {}", allowed_seen.len(), allowed_seen.join("; "));
+        super::out!("{} allow-listed: {}", allowed_seen.len(), allowed_seen.join("; "));
     }
-    println!("{valid} valid, {invalid} invalid");
+    super::out!("{valid} valid, {invalid} invalid");
     u8::from(invalid > 0)
 }
 
@@ -177,9 +177,9 @@ fn read_allow_list(file: &str) -> Result<Vec<(String, String)>, String> {
 
 fn print_text(path: &Path, verdict: Verdict<'_>, outcome: &OperationOutcome) {
     match verdict {
-        Verdict::Ok => println!("ok {}", path.display()),
-        Verdict::Invalid => println!("invalid {}", path.display()),
-        Verdict::Allowed(reason) => println!("allowed {} ({reason})", path.display()),
+        Verdict::Ok => super::out!("ok {}", path.display()),
+        Verdict::Invalid => super::out!("invalid {}", path.display()),
+        Verdict::Allowed(reason) => super::out!("allowed {} ({reason})", path.display()),
     }
     for issue in &outcome.issue {
         let code = issue.code.value.as_ref().map_or("?", |c| c.code());
@@ -200,7 +200,7 @@ fn print_text(path: &Path, verdict: Verdict<'_>, outcome: &OperationOutcome) {
         let position = conformance::position(issue)
             .map(|(line, column)| format!(" (line {line}, column {column})"))
             .unwrap_or_default();
-        println!("  {severity} {code} {expression}: {diagnostics}{position}");
+        super::out!("  {severity} {code} {expression}: {diagnostics}{position}");
     }
 }
 
@@ -210,5 +210,5 @@ fn print_json(path: &Path, mut outcome: OperationOutcome) {
         value: Some(ExtensionValue::String(Primitive::new(path.display().to_string()))),
         ..Default::default()
     });
-    println!("{}", json::to_string(&outcome));
+    super::out!("{}", json::to_string(&outcome));
 }
