@@ -11,6 +11,19 @@ use super::error::{Error, ErrorKind, Warning};
 use super::value::JsonValue;
 use super::Options;
 
+/// Bytes that end the fast scan of a string: the quote, the backslash and control characters.
+static STRING_STOP: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut c = 0;
+    while c < 0x20 {
+        t[c] = true;
+        c += 1;
+    }
+    t[b'"' as usize] = true;
+    t[b'\\' as usize] = true;
+    t
+};
+
 /// Stack left below which a new segment is allocated before descending.
 const STACK_RED_ZONE: usize = 256 * 1024;
 /// Size of each heap-allocated stack segment.
@@ -344,6 +357,10 @@ impl<'a> JsonReader<'a> {
         let b = self.bytes;
         let start = self.pos + 1;
         let mut i = start;
+        // Skip plain bytes with one table lookup each; only `"`, `\` and control characters stop.
+        while i < b.len() && !STRING_STOP[b[i] as usize] {
+            i += 1;
+        }
         loop {
             match b.get(i) {
                 None => return Err(self.error_at(ErrorKind::Syntax("unterminated string".into()), self.pos)),
