@@ -50,37 +50,6 @@ fn field_type(f: &Field) -> String {
     }
 }
 
-/// Which structs can derive `Default` (no required choice or resource, transitively).
-fn defaultable(model: &Model) -> BTreeSet<String> {
-    let mut ok: BTreeSet<String> = BTreeSet::new();
-    loop {
-        let before = ok.len();
-        for s in &model.structs {
-            if ok.contains(&s.name) {
-                continue;
-            }
-            let all = s.fields.iter().all(|f| {
-                f.many
-                    || f.min == 0
-                    || match &f.ty {
-                        FieldType::Plain { .. } | FieldType::Prim(_) => true,
-                        FieldType::Complex { name, .. } => {
-                            ok.contains(name)
-                                || model.aliases.iter().any(|(a, _, _)| a == name) && ok.contains("Quantity")
-                        }
-                        FieldType::Resource | FieldType::Choice { .. } => false,
-                    }
-            });
-            if all {
-                ok.insert(s.name.clone());
-            }
-        }
-        if ok.len() == before {
-            return ok;
-        }
-    }
-}
-
 fn emit_struct(out: &mut String, s: &StructDef, can_default: bool) {
     let mut d = s.short.clone();
     if !s.definition.is_empty() && s.definition != s.short {
@@ -645,7 +614,7 @@ fn emit_resource_enum(model: &Model) -> String {
 
 /// All generated files, relative to `fhir-model/src/generated/`.
 pub fn emit(model: &Model) -> BTreeMap<String, String> {
-    let defaults = defaultable(model);
+    let defaults = super::model::defaultable(model);
     let mut files = BTreeMap::new();
     // Group backbone structs with their owning type.
     let owner_of = |s: &StructDef| s.path.split('.').next().unwrap_or_default().to_owned();

@@ -16,38 +16,6 @@ use super::model::{snake, ChoiceVariant, Field, FieldType, Model, StructDef, Str
 
 const IMPORTS: &str = "#![allow(unused_imports, unused_variables, unused_mut, clippy::large_enum_variant)]\n\nuse crate::coded::Coded;\nuse crate::decimal::Decimal;\nuse crate::formats::StrFormat;\nuse crate::generated::codes::*;\nuse crate::generated::datatypes::*;\nuse crate::generated::resources::*;\nuse crate::json::Fmt;\nuse crate::primitive::Primitive;\nuse crate::resource::Resource;\nuse crate::temporal::{Date, DateTime, Instant, Time};\nuse crate::xml::codec::{self as x, FromXml, RootXml, ToXml, XmlChoice};\nuse crate::xml::{Error, Start, XmlReader, XmlWriter};\n";
 
-/// Which structs can be `Default` (as in `emit.rs`: no required choice or resource, transitively),
-/// so that a lenient read can leave a missing required element empty.
-fn defaultable(model: &Model) -> BTreeSet<String> {
-    let mut ok: BTreeSet<String> = BTreeSet::new();
-    loop {
-        let before = ok.len();
-        for s in &model.structs {
-            if ok.contains(&s.name) {
-                continue;
-            }
-            let all = s.fields.iter().all(|f| {
-                f.many
-                    || f.min == 0
-                    || match &f.ty {
-                        FieldType::Plain { .. } | FieldType::Prim(_) => true,
-                        FieldType::Complex { name, .. } => {
-                            ok.contains(name)
-                                || model.aliases.iter().any(|(a, _, _)| a == name) && ok.contains("Quantity")
-                        }
-                        FieldType::Resource | FieldType::Choice { .. } => false,
-                    }
-            });
-            if all {
-                ok.insert(s.name.clone());
-            }
-        }
-        if ok.len() == before {
-            return ok;
-        }
-    }
-}
-
 fn defaultable_field(f: &Field, defaults: &BTreeSet<String>) -> bool {
     match &f.ty {
         FieldType::Plain { .. } | FieldType::Prim(_) => true,
@@ -263,7 +231,7 @@ fn emit_resource_enum(model: &Model) -> String {
 /// The generated XML files, relative to `fhir-model/src/generated/`: `xml/mod.rs`,
 /// `xml/datatypes.rs`, `xml/resource.rs` and one file per modelled resource.
 pub fn emit(model: &Model) -> BTreeMap<String, String> {
-    let defaults = defaultable(model);
+    let defaults = super::model::defaultable(model);
     let mut files = BTreeMap::new();
     let owner_of = |s: &StructDef| s.path.split('.').next().unwrap_or_default().to_owned();
     let mut groups: BTreeMap<String, Vec<&StructDef>> = BTreeMap::new();

@@ -559,3 +559,35 @@ fn mark_boxes(structs: &mut [StructDef]) {
         }
     }
 }
+
+/// Which structs can derive `Default` (no required choice or resource, transitively), so that
+/// a lenient read can leave a missing required element empty.
+pub fn defaultable(model: &Model) -> BTreeSet<String> {
+    let mut ok: BTreeSet<String> = BTreeSet::new();
+    loop {
+        let before = ok.len();
+        for s in &model.structs {
+            if ok.contains(&s.name) {
+                continue;
+            }
+            let all = s.fields.iter().all(|f| {
+                f.many
+                    || f.min == 0
+                    || match &f.ty {
+                        FieldType::Plain { .. } | FieldType::Prim(_) => true,
+                        FieldType::Complex { name, .. } => {
+                            ok.contains(name)
+                                || model.aliases.iter().any(|(a, _, _)| a == name) && ok.contains("Quantity")
+                        }
+                        FieldType::Resource | FieldType::Choice { .. } => false,
+                    }
+            });
+            if all {
+                ok.insert(s.name.clone());
+            }
+        }
+        if ok.len() == before {
+            return ok;
+        }
+    }
+}
