@@ -3,6 +3,7 @@
 //! scenario with each step's request and response in JSON and XML; rewrites the state machine
 //! diagrams under `docs/state-machines/`. `--check` compares instead of writing (a test runs it).
 
+mod fhir;
 mod http;
 mod s01_data_request;
 mod s02_coordination;

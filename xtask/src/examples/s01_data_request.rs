@@ -4,6 +4,7 @@
 use fhir_model::*;
 use task_fsm::{builtin, Actor, Event};
 
+use super::fhir::{code_only, coding, searchset};
 use super::http::Message;
 use super::scenario::Scenario;
 use super::server::Server;
@@ -13,18 +14,6 @@ const CDEX_TEMP: &str = "http://hl7.org/fhir/us/davinci-cdex/CodeSystem/cdex-tem
 const HREX_TEMP: &str = "http://hl7.org/fhir/us/davinci-hrex/CodeSystem/hrex-temp";
 pub const PROVIDER: &str = "https://provider.example.org/fhir";
 const MACHINE: &str = "cdex-data-request";
-
-fn coding(system: &str, code: &str, display: Option<&str>) -> CodeableConcept {
-    CodeableConcept {
-        coding: vec![Coding {
-            system: Some(Primitive::from(system)),
-            code: Some(Primitive::from(code)),
-            display: display.map(Primitive::from),
-            ..Default::default()
-        }],
-        ..Default::default()
-    }
-}
 
 fn text(t: &str) -> CodeableConcept {
     CodeableConcept {
@@ -45,7 +34,7 @@ fn request_task(server: &Server) -> Task {
         value: Some(Primitive::from("DR-2020-0001")),
         ..Default::default()
     });
-    t.code = Some(coding(CDEX_TEMP, "data-request-query", Some("Data Request Query")));
+    t.code = Some(coding(CDEX_TEMP, "data-request-query", "Data Request Query"));
     t.for_ = Some(Reference::to_type_id("Patient", "patient-b"));
     t.authored_on = Some(Primitive::new(server.instant().into()));
     t.last_modified = t.authored_on.clone();
@@ -64,15 +53,14 @@ fn request_task(server: &Server) -> Task {
     });
     t.reason_code = Some(text("Confirm medical necessity of a claimed service"));
     t.input.push(TaskInput::new(
-        coding(HREX_TEMP, "data-query", None),
+        code_only(HREX_TEMP, "data-query"),
         TaskInputValue::String(Primitive::from("Condition?patient=patient-b&clinical-status=active")),
     ));
     t.input.push(TaskInput::new(
-        coding(CDEX_TEMP, "purpose-of-use", None),
-        TaskInputValue::CodeableConcept(Box::new(coding(
+        code_only(CDEX_TEMP, "purpose-of-use"),
+        TaskInputValue::CodeableConcept(Box::new(code_only(
             "http://terminology.hl7.org/CodeSystem/v3-ActReason",
             "COVERAGE",
-            None,
         ))),
     ));
     t
@@ -89,42 +77,25 @@ fn conditions() -> Vec<Condition> {
         clinical_status: Some(coding(
             "http://terminology.hl7.org/CodeSystem/condition-clinical",
             "active",
-            Some("Active"),
+            "Active",
         )),
-        code: Some(coding("http://snomed.info/sct", code, Some(display))),
+        code: Some(coding("http://snomed.info/sct", code, display)),
         subject: Reference::to_type_id("Patient", "patient-b"),
         ..Default::default()
     })
     .collect()
 }
 
-fn searchset(server: &Server, entries: Vec<Condition>) -> Bundle {
-    Bundle {
-        id: Some(Primitive::from("conditions")),
-        type_: BundleType::Searchset.into(),
-        total: Some(Primitive::new(entries.len() as u32)),
-        link: vec![BundleLink::new(
-            "self",
-            Primitive::new(server.url("Condition?patient=patient-b&clinical-status=active")),
-        )],
-        entry: entries
-            .into_iter()
-            .map(|c| BundleEntry {
-                full_url: c
-                    .id
-                    .as_ref()
-                    .and_then(|i| i.value.as_ref())
-                    .map(|i| Primitive::new(server.url(&format!("Condition/{i}")))),
-                resource: Some(c.into()),
-                search: Some(BundleEntrySearch {
-                    mode: Some(SearchEntryMode::Match.into()),
-                    ..Default::default()
-                }),
-                ..Default::default()
-            })
-            .collect(),
-        ..Default::default()
-    }
+/// The answer the provider puts in the Task: a searchset Bundle, contained (no server metadata).
+fn contained_searchset(server: &Server, entries: Vec<Condition>) -> Bundle {
+    let mut bundle = searchset(
+        server,
+        server.url("Condition?patient=patient-b&clinical-status=active"),
+        entries.into_iter().map(Resource::from).collect(),
+    );
+    bundle.id = Some(Primitive::from("conditions"));
+    bundle.meta = None;
+    bundle
 }
 
 fn get(server: &Server, path: &str) -> Message {
@@ -202,10 +173,10 @@ pub fn contained() -> Result<Scenario, String> {
         SUMMARY,
     );
     let mut server = Server::new(PROVIDER, "2020-10-23T04:54:56Z");
-    let mut out_bundle = searchset(&server, conditions());
+    let mut out_bundle = contained_searchset(&server, conditions());
     out_bundle.link.clear();
     let output = TaskOutput::new(
-        coding(HREX_TEMP, "data-value", None),
+        code_only(HREX_TEMP, "data-value"),
         TaskOutputValue::Reference(Box::new(Reference {
             reference: Some(Primitive::from("#conditions")),
             ..Default::default()
@@ -242,7 +213,7 @@ pub fn external() -> Result<Scenario, String> {
         .filter_map(Reference::to)
         .map(|r| {
             TaskOutput::new(
-                coding(HREX_TEMP, "data-value", None),
+                code_only(HREX_TEMP, "data-value"),
                 TaskOutputValue::Reference(Box::new(r)),
             )
         })

@@ -8,6 +8,7 @@ use fhir_model::*;
 use search_params::Query;
 use task_fsm::{Actor, Event, Machine};
 
+use super::fhir::searchset;
 use super::http::Message;
 use super::scenario::Scenario;
 use super::server::Server;
@@ -279,34 +280,12 @@ pub fn scenario() -> Result<Scenario, String> {
     p.server.advance(120);
     let q = Query::parse("Task?part-of=Task/coord-1").map_err(err)?;
     let compiled = q.compile().with_base(LAB);
-    let entries: Vec<BundleEntry> = [&draw, &instruct]
+    let matches: Vec<Resource> = [&draw, &instruct]
         .into_iter()
         .filter(|t| compiled.matches(*t) == search_params::Outcome::Match)
-        .map(|t| BundleEntry {
-            full_url: t
-                .id
-                .as_ref()
-                .and_then(|i| i.value.as_ref())
-                .map(|i| Primitive::new(format!("{LAB}/Task/{i}"))),
-            resource: Some(t.clone().into()),
-            search: Some(BundleEntrySearch {
-                mode: Some(SearchEntryMode::Match.into()),
-                ..Default::default()
-            }),
-            ..Default::default()
-        })
+        .map(|t| t.clone().into())
         .collect();
-    let bundle = Bundle {
-        meta: Some(Meta {
-            last_updated: Some(Primitive::new(p.server.instant())),
-            ..Default::default()
-        }),
-        type_: BundleType::Searchset.into(),
-        total: Some(Primitive::new(entries.len() as u32)),
-        link: vec![BundleLink::new("self", Primitive::new(q.to_url(LAB)))],
-        entry: entries,
-        ..Default::default()
-    };
+    let bundle = searchset(p.server, q.to_url(LAB), matches);
     let request = Message::from_fhir_request(&transport::search(LAB, &q).map_err(err)?, None);
     let response = p.server.answer_resource(bundle);
     p.s.step(

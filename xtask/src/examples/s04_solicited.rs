@@ -7,6 +7,7 @@ use fhir_model::*;
 use search_params::{Outcome, Query};
 use task_fsm::{Actor, Event};
 
+use super::fhir::searchset;
 use super::http::Message;
 use super::s02_coordination::{org, Play};
 use super::scenario::Scenario;
@@ -147,32 +148,11 @@ pub fn scenario() -> Result<Scenario, String> {
     payer.advance(600);
     let q = Query::parse("Communication?based-on=CommunicationRequest/cr-1").map_err(err)?;
     let matched = match q.compile().with_base(PAYER).matches(&answer) {
-        Outcome::Match => vec![answer.clone()],
+        Outcome::Match => vec![Resource::from(answer.clone())],
         Outcome::NoMatch => vec![],
         Outcome::Unsupported(why) => return Err(why),
     };
-    let bundle = Bundle {
-        meta: Some(Meta {
-            last_updated: Some(Primitive::new(payer.instant())),
-            ..Default::default()
-        }),
-        type_: BundleType::Searchset.into(),
-        total: Some(Primitive::new(matched.len() as u32)),
-        link: vec![BundleLink::new("self", Primitive::new(q.to_url(PAYER)))],
-        entry: matched
-            .into_iter()
-            .map(|c| BundleEntry {
-                full_url: Some(Primitive::new(format!("{PAYER}/Communication/com-1"))),
-                resource: Some(c.into()),
-                search: Some(BundleEntrySearch {
-                    mode: Some(SearchEntryMode::Match.into()),
-                    ..Default::default()
-                }),
-                ..Default::default()
-            })
-            .collect(),
-        ..Default::default()
-    };
+    let bundle = searchset(&payer, q.to_url(PAYER), matched);
     let search = Message::from_fhir_request(&transport::search(PAYER, &q).map_err(err)?, None);
     p.s.step(
         "find-answer",

@@ -7,6 +7,7 @@ use fhir_model::*;
 use search_params::{Outcome, Query};
 use task_fsm::{builtin, Actor, Event};
 
+use super::fhir::{coding, searchset};
 use super::http::Message;
 use super::scenario::Scenario;
 use super::server::Server;
@@ -17,18 +18,6 @@ const PROVIDER: &str = "https://provider.example.org/fhir";
 const CBO: &str = "https://cbo.example.org/fhir";
 /// The cursor of the seed's queries (seed 004).
 const CURSOR: &str = "2021-05-03T17:23:18.1732-04:00";
-
-fn coding(system: &str, code: &str, display: &str) -> CodeableConcept {
-    CodeableConcept {
-        coding: vec![Coding {
-            system: Some(Primitive::from(system)),
-            code: Some(Primitive::from(code)),
-            display: Some(Primitive::from(display)),
-            ..Default::default()
-        }],
-        ..Default::default()
-    }
-}
 
 fn profile(name: &str) -> Option<Meta> {
     Some(Meta {
@@ -109,37 +98,15 @@ fn patient_task(server: &Server) -> Task {
 /// search-params matcher; a criterion it cannot evaluate is an error, never a match).
 fn search(server: &Server, query: &Query, held: &[&Task]) -> Result<Bundle, String> {
     let compiled = query.compile().with_base(&server.base);
-    let mut entries = Vec::new();
+    let mut matches = Vec::new();
     for t in held {
         match compiled.matches(*t) {
-            Outcome::Match => entries.push(BundleEntry {
-                full_url: t
-                    .id
-                    .as_ref()
-                    .and_then(|i| i.value.as_ref())
-                    .map(|i| Primitive::new(server.url(&format!("Task/{i}")))),
-                resource: Some((*t).clone().into()),
-                search: Some(BundleEntrySearch {
-                    mode: Some(SearchEntryMode::Match.into()),
-                    ..Default::default()
-                }),
-                ..Default::default()
-            }),
+            Outcome::Match => matches.push(Resource::from((*t).clone())),
             Outcome::NoMatch => {}
             Outcome::Unsupported(why) => return Err(format!("{}: {why}", query.to_relative())),
         }
     }
-    Ok(Bundle {
-        meta: Some(Meta {
-            last_updated: Some(Primitive::new(server.instant())),
-            ..Default::default()
-        }),
-        type_: BundleType::Searchset.into(),
-        total: Some(Primitive::new(entries.len() as u32)),
-        link: vec![BundleLink::new("self", Primitive::new(query.to_url(&server.base)))],
-        entry: entries,
-        ..Default::default()
-    })
+    Ok(searchset(server, query.to_url(&server.base), matches))
 }
 
 fn get(url: &str) -> Message {

@@ -10,6 +10,7 @@ use fhir_model::*;
 use search_params::{Outcome, Query, ResourceSet};
 use task_fsm::{builtin, Actor, Event};
 
+use super::fhir::coding;
 use super::http::Message;
 use super::scenario::Scenario;
 use super::server::Server;
@@ -157,18 +158,6 @@ impl Store {
             ..Default::default()
         });
         Ok(bundle)
-    }
-}
-
-fn coding(system: &str, code: &str, display: &str) -> CodeableConcept {
-    CodeableConcept {
-        coding: vec![Coding {
-            system: Some(Primitive::from(system)),
-            code: Some(Primitive::from(code)),
-            display: Some(Primitive::from(display)),
-            ..Default::default()
-        }],
-        ..Default::default()
     }
 }
 
