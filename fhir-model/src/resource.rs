@@ -38,7 +38,7 @@ pub struct UnknownResource {
 enum Content {
     Json(JsonValue),
     #[cfg(feature = "xml")]
-    Xml(crate::xml::Element),
+    Xml(crate::xml::KeptXml),
 }
 
 impl UnknownResource {
@@ -52,7 +52,7 @@ impl UnknownResource {
         match &self.content {
             Content::Json(json) => json.get("id").and_then(JsonValue::as_str),
             #[cfg(feature = "xml")]
-            Content::Xml(xml) => xml.child("id").and_then(|id| id.attribute("value")),
+            Content::Xml(xml) => xml.id.as_deref(),
         }
     }
 
@@ -65,18 +65,24 @@ impl UnknownResource {
         }
     }
 
-    /// The XML element as read, when it was read from XML.
+    /// The XML element as read (its text, exactly as in the document), when it was read from
+    /// XML; [`crate::xml::value_from_slice`] reads it into a tree.
     #[cfg(feature = "xml")]
-    pub fn xml(&self) -> Option<&crate::xml::Element> {
+    pub fn xml(&self) -> Option<&str> {
+        self.kept_xml().map(|x| x.text.as_str())
+    }
+
+    #[cfg(feature = "xml")]
+    pub(crate) fn kept_xml(&self) -> Option<&crate::xml::KeptXml> {
         match &self.content {
             Content::Xml(xml) => Some(xml),
             Content::Json(_) => None,
         }
     }
 
-    /// A resource of type `resource_type` kept as the XML element read.
+    /// A resource of type `resource_type` kept as the XML read.
     #[cfg(feature = "xml")]
-    pub(crate) fn from_xml(resource_type: String, xml: crate::xml::Element) -> Self {
+    pub(crate) fn from_xml(resource_type: String, xml: crate::xml::KeptXml) -> Self {
         UnknownResource {
             resource_type,
             content: Content::Xml(xml),

@@ -357,3 +357,37 @@ fn parsing_never_panics_on_truncations() {
     }
     assert!(xml::from_str::<Resource>(text).is_ok());
 }
+
+#[test]
+fn unmodelled_resources_are_kept_as_their_text() {
+    // Comments and layout inside survive XML → XML; taken out of its Bundle, the resource
+    // declares the FHIR namespace itself.
+    let account = "<Account><!-- kept --><id value=\"a1\"/>\n  <status value=\"active\"/></Account>";
+    let bundle = format!(
+        "<Bundle xmlns=\"http://hl7.org/fhir\"><type value=\"collection\"/><entry><resource>{account}</resource></entry></Bundle>"
+    );
+    let b: Bundle = xml::from_str(&bundle).unwrap();
+    assert_eq!(xml::to_string(&b).unwrap(), bundle);
+    let inner = b.entry[0].resource.clone().unwrap();
+    let Resource::Other(kept) = &inner else {
+        panic!("expected an unmodelled resource")
+    };
+    assert_eq!(
+        (kept.resource_type(), kept.id(), kept.xml()),
+        ("Account", Some("a1"), Some(account))
+    );
+    assert_eq!(
+        xml::to_string(&inner).unwrap(),
+        account.replacen("<Account", "<Account xmlns=\"http://hl7.org/fhir\"", 1)
+    );
+    // It is checked like any FHIR content: no stray text, no unknown entities, no prefix
+    // declared outside it (its text must stand on its own).
+    let e = xml::from_str::<Resource>("<Bundle xmlns=\"http://hl7.org/fhir\"><type value=\"collection\"/><entry><resource><Account>oops</Account></resource></entry></Bundle>").unwrap_err();
+    assert_eq!(e.kind(), &ErrorKind::UnexpectedText);
+    assert_at(&e, "Bundle.entry[0].resource", 1, 89);
+    let e = xml::from_str::<Resource>("<Bundle xmlns=\"http://hl7.org/fhir\"><type value=\"collection\"/><entry><resource><Account><id value=\"&x;\"/></Account></resource></entry></Bundle>").unwrap_err();
+    assert_eq!(e.kind(), &ErrorKind::UnknownEntity("x".into()));
+    let e = xml::from_str::<Resource>("<f:Bundle xmlns:f=\"http://hl7.org/fhir\"><f:type value=\"collection\"/><f:entry><f:resource><f:Account/></f:resource></f:entry></f:Bundle>").unwrap_err();
+    assert!(matches!(e.kind(), ErrorKind::Syntax(_)), "{e}");
+    assert_eq!(e.path(), "Bundle.entry[0].resource");
+}

@@ -62,6 +62,7 @@ pub(crate) mod codec {
 }
 
 use crate::json::ToJson;
+pub(crate) use resources::KeptXml;
 use writer::Target;
 
 /// How to parse.
@@ -138,7 +139,7 @@ pub fn value_from_slice(bytes: &[u8]) -> Result<Element, Error> {
     let text = utf8(bytes)?;
     let mut r = XmlReader::new(text, Options::default());
     let root = r.root()?;
-    let tree = tree::read(&mut r, &root, tree::Content::Any)?;
+    let tree = tree::read(&mut r, &root)?;
     r.finish()?;
     Ok(tree)
 }

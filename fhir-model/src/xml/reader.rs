@@ -281,12 +281,6 @@ impl<'a> XmlReader<'a> {
         std::mem::replace(&mut config.trim_text_start, skip)
     }
 
-    /// True when whitespace-only text is skipped.
-    #[inline]
-    pub(crate) fn skips_whitespace(&self) -> bool {
-        self.xml.config().trim_text_start
-    }
-
     /// Resolves a start tag: namespace declarations, namespace, depth; keeps its attributes.
     fn start(&mut self, e: BytesStart<'_>, empty: bool) -> Result<Start<'a>, Error> {
         let fallback = self.position();
@@ -700,6 +694,89 @@ impl<'a> XmlReader<'a> {
                 Err(e) => return Err(self.syntax(e)),
             }
         }
+    }
+
+    /// Reads the rest of element `e` (its start tag was read last) as FHIR content kept as text:
+    /// checks it (well-formed, FHIR or XHTML elements, text only in XHTML, only predefined
+    /// entities, namespace prefixes declared inside it) and returns its text and the value of
+    /// its `id` child.
+    pub(crate) fn keep(&mut self, e: &Start<'a>) -> Result<(&'a str, Option<String>), Error> {
+        let mut id = None;
+        self.check_prefix_inside(e.qname, e.depth, e.at)?;
+        self.check_kept(e, e.depth, &mut id)?;
+        let end = self.position();
+        let text = self
+            .src
+            .get(e.at..end)
+            .ok_or_else(|| self.error_at(ErrorKind::Syntax("element text".into()), e.at))?;
+        Ok((text, id))
+    }
+
+    fn check_kept(&mut self, e: &Start<'a>, root_depth: usize, id: &mut Option<String>) -> Result<(), Error> {
+        let xhtml = e.ns == Ns::Xhtml;
+        for i in 0..self.attr_count(e) {
+            let a = self.attr(e, i);
+            self.check_prefix_inside(a.name, root_depth, a.name_at)?;
+            if !a.ns_decl {
+                self.decode(a.raw, true, a.at)?;
+            }
+        }
+        while let Some(item) = self.next_item(e)? {
+            match item {
+                Item::Start(s) => {
+                    self.check_prefix_inside(s.qname, root_depth, s.at)?;
+                    if !xhtml && !matches!(s.ns, Ns::Fhir | Ns::Xhtml) {
+                        return Err(self.namespace_error(&s));
+                    }
+                    if s.depth == root_depth + 1 && s.name == "id" && s.ns == Ns::Fhir {
+                        if let Some(a) = self.attrs(&s).iter().find(|a| a.name == "value").copied() {
+                            *id = Some(self.decode(a.raw, true, a.at)?.into_owned());
+                        }
+                    }
+                    descend(|| self.check_kept(&s, root_depth, id))?;
+                }
+                Item::Text(raw, at) => {
+                    let ws = |b: u8| matches!(b, b' ' | b'\t' | b'\n' | b'\r');
+                    if !xhtml {
+                        if let Some(i) = raw.bytes().position(|b| !ws(b)) {
+                            return Err(self.error_at(ErrorKind::UnexpectedText, at + i));
+                        }
+                        continue;
+                    }
+                    if let Some(i) = raw.find("]]>") {
+                        return Err(self.error_at(ErrorKind::Syntax("\"]]>\" in text".into()), at + i));
+                    }
+                    self.decode(raw, false, at)?;
+                }
+                Item::CData(raw, at) => {
+                    if !xhtml {
+                        return Err(self.error_at(ErrorKind::UnexpectedText, at));
+                    }
+                    text::normalize_literal(raw).map_err(|(k, i)| self.error_at(k, at + i))?;
+                }
+                Item::Comment(raw, at) => {
+                    text::normalize_literal(raw).map_err(|(k, i)| self.error_at(k, at + i))?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Fails unless the prefix of `qname` (if any) is `xml`, `xmlns` or declared at or below
+    /// `root_depth`.
+    pub(crate) fn check_prefix_inside(&self, qname: &'a str, root_depth: usize, at: usize) -> Result<(), Error> {
+        let Some((prefix, _)) = qname.split_once(':') else {
+            return Ok(());
+        };
+        if prefix == "xmlns" || self.prefix_depth(prefix).is_some_and(|d| d >= root_depth) {
+            return Ok(());
+        }
+        Err(self.error_at(
+            ErrorKind::Syntax(format!(
+                "{qname:?} uses a namespace prefix declared outside the element kept (it must stand on its own)"
+            )),
+            at,
+        ))
     }
 
     /// Skips the rest of element `e` (its start tag was read last), checking well-formedness

@@ -5,8 +5,7 @@
 
 use super::error::{Error, ErrorKind};
 use super::fields::{attributes, ToXml};
-use super::reader::{Start, XmlReader};
-use super::tree;
+use super::reader::{Start, XmlReader, FHIR_NS};
 use super::writer::{Target, XmlWriter};
 use crate::resource::{Resource, UnknownResource, R4_RESOURCE_TYPES};
 
@@ -52,20 +51,52 @@ pub(crate) fn root_as<'a, T>(
     Ok(v)
 }
 
+/// The XML of a resource of a type the crate does not model, kept as read: the element's text,
+/// exactly as in the document (comments included), checked to be well-formed FHIR content that
+/// stands on its own (every namespace prefix it uses declared inside it).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct KeptXml {
+    /// The element, from its `<` to the end of its end tag.
+    pub(crate) text: String,
+    /// The value of the `id` child, for [`UnknownResource::id`].
+    pub(crate) id: Option<String>,
+    /// Length of `<qname` at the start of `text`.
+    name_end: usize,
+    /// The element declares the default namespace itself (it was a document's root).
+    declares_default: bool,
+}
+
 /// Reads a resource of a type the crate does not model, keeping its XML; refuses names that are
 /// no R4 resource type.
 pub(crate) fn read_unknown<'a>(r: &mut XmlReader<'a>, e: &Start<'a>) -> Result<Resource, Error> {
     if R4_RESOURCE_TYPES.binary_search(&e.name()).is_err() {
         return Err(r.error_at(ErrorKind::UnknownResourceType(e.name().to_owned()), e.at));
     }
-    let xml = tree::read(r, e, tree::Content::Fhir)?;
-    Ok(Resource::Other(UnknownResource::from_xml(e.name().to_owned(), xml)))
+    let declares_default = r.attrs(e).iter().any(|a| a.name == "xmlns");
+    let (text, id) = r.keep(e)?;
+    let kept = KeptXml {
+        text: text.to_owned(),
+        id,
+        name_end: 1 + e.qname.len(),
+        declares_default,
+    };
+    Ok(Resource::Other(UnknownResource::from_xml(e.name().to_owned(), kept)))
 }
 
 impl ToXml for UnknownResource {
     fn write_xml(&self, w: &mut XmlWriter, _name: &'static str) {
         match (self.xml(), w.target) {
-            (Some(xml), Target::Xml) => tree::write(w, xml),
+            (Some(_), Target::Xml) => {
+                let Some(kept) = self.kept_xml() else { return };
+                if w.at_root() && !kept.declares_default {
+                    // Read from inside another resource, it relied on the FHIR default namespace
+                    // declared outside it; as a document's root it declares it itself.
+                    let (head, rest) = kept.text.split_at(kept.name_end);
+                    w.raw_root(&format!("{head} xmlns=\"{FHIR_NS}\"{rest}"));
+                } else {
+                    w.raw_root(&kept.text);
+                }
+            }
             (None, Target::JsonCheck) => {}
             (Some(_), Target::JsonCheck) => w.fail(ErrorKind::CrossFormat {
                 resource_type: self.resource_type().to_owned(),

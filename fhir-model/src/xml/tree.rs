@@ -1,13 +1,11 @@
-//! A lossless XML tree, for content the model does not type: resources of types the crate does
-//! not model, and whole documents compared as XML infosets.
+//! A lossless XML tree, for comparing documents (and narratives) as XML infosets.
 
 use std::borrow::Cow;
 use std::fmt::Write as _;
 
 use super::error::{Error, ErrorKind};
 use super::reader::{descend, Item, Ns, Start, XmlReader, FHIR_NS, XHTML_NS};
-use super::text::{escape_into, normalize_literal};
-use super::writer::XmlWriter;
+use super::text::normalize_literal;
 
 /// An XML element as read. Comments and whitespace-only text outside XHTML are not kept (they
 /// carry nothing in FHIR XML); inside XHTML every character is content and kept.
@@ -137,25 +135,8 @@ fn short(n: &Node) -> String {
     }
 }
 
-/// What the content may be.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Content {
-    /// FHIR content: elements in the FHIR namespace (and XHTML inside), no text outside XHTML.
-    Fhir,
-    /// Any XML.
-    Any,
-}
-
-/// Reads element `e` (its start tag was just read) into a tree. Namespace prefixes used inside
-/// must be declared inside (or be `xml`), so that the tree stands on its own.
-pub(crate) fn read<'a>(r: &mut XmlReader<'a>, e: &Start<'a>, content: Content) -> Result<Element, Error> {
-    read_at(r, e, content, e.depth)
-}
-
-fn read_at<'a>(r: &mut XmlReader<'a>, e: &Start<'a>, content: Content, root_depth: usize) -> Result<Element, Error> {
-    if content == Content::Fhir && !matches!(e.ns, Ns::Fhir | Ns::Xhtml) {
-        return Err(r.namespace_error(e));
-    }
+/// Reads element `e` (its start tag was just read) into a tree.
+pub(crate) fn read<'a>(r: &mut XmlReader<'a>, e: &Start<'a>) -> Result<Element, Error> {
     let mut el = Element {
         namespace: match e.ns {
             Ns::None => Cow::Borrowed(""),
@@ -174,44 +155,16 @@ fn read_at<'a>(r: &mut XmlReader<'a>, e: &Start<'a>, content: Content, root_dept
             continue;
         }
         let value = r.decode(a.raw, true, a.at)?.into_owned();
-        if let Some(prefix) = a.name.strip_prefix("xmlns:") {
-            el.prefixes.push((prefix.to_owned(), value));
-            continue;
+        match a.name.strip_prefix("xmlns:") {
+            Some(prefix) => el.prefixes.push((prefix.to_owned(), value)),
+            None => el.attributes.push((a.name.to_owned(), value)),
         }
-        if let Some((prefix, _)) = a.name.split_once(':') {
-            let inside = r.prefix_depth(prefix).is_some_and(|d| d >= root_depth);
-            if !inside {
-                return Err(r.error_at(
-                    ErrorKind::Syntax(format!(
-                        "attribute {:?} uses a namespace prefix declared outside the element kept",
-                        a.name
-                    )),
-                    a.at,
-                ));
-            }
-        }
-        el.attributes.push((a.name.to_owned(), value));
     }
     let xhtml = e.ns == Ns::Xhtml;
-    // Inside XHTML whitespace is content: the tokenizer must report it.
-    let skipping = r.set_skip_whitespace(!xhtml && r.skips_whitespace());
     while let Some(item) = r.next_item(e)? {
         match item {
             Item::Start(s) => {
-                if let Some((prefix, _)) = s.qname.split_once(':') {
-                    let inside = r.prefix_depth(prefix).is_some_and(|d| d >= root_depth);
-                    if !inside {
-                        return Err(r.error_at(
-                            ErrorKind::Syntax(format!(
-                                "element {:?} uses a namespace prefix declared outside the element kept",
-                                s.qname
-                            )),
-                            s.at,
-                        ));
-                    }
-                }
-                let child_content = if s.ns == Ns::Xhtml { Content::Any } else { content };
-                let child = descend(|| read_at(r, &s, child_content, root_depth))?;
+                let child = descend(|| read(r, &s))?;
                 el.children.push(Node::Element(child));
             }
             Item::Text(raw, at) => {
@@ -219,11 +172,11 @@ fn read_at<'a>(r: &mut XmlReader<'a>, e: &Start<'a>, content: Content, root_dept
                     return Err(r.error_at(ErrorKind::Syntax("\"]]>\" in text".into()), at + i));
                 }
                 let text = r.decode(raw, false, at)?;
-                push_text(r, &mut el, &text, xhtml, content, at)?;
+                push_text(&mut el, &text, xhtml);
             }
             Item::CData(raw, at) => {
                 let text = normalize_literal(raw).map_err(|(k, i)| r.error_at(k, at + i))?;
-                push_text(r, &mut el, &text, xhtml, content, at)?;
+                push_text(&mut el, &text, xhtml);
             }
             Item::Comment(raw, at) => {
                 if xhtml {
@@ -233,110 +186,17 @@ fn read_at<'a>(r: &mut XmlReader<'a>, e: &Start<'a>, content: Content, root_dept
             }
         }
     }
-    r.set_skip_whitespace(skipping);
     Ok(el)
 }
 
-fn push_text(
-    r: &XmlReader<'_>,
-    el: &mut Element,
-    text: &str,
-    xhtml: bool,
-    content: Content,
-    at: usize,
-) -> Result<(), Error> {
+/// Adds text; whitespace-only text outside XHTML is insignificant and dropped.
+fn push_text(el: &mut Element, text: &str, xhtml: bool) {
     if !xhtml && text.bytes().all(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r')) {
-        return Ok(());
-    }
-    if !xhtml && content == Content::Fhir {
-        return Err(r.error_at(ErrorKind::UnexpectedText, at));
+        return;
     }
     if let Some(Node::Text(prev)) = el.children.last_mut() {
         prev.push_str(text);
     } else {
         el.children.push(Node::Text(text.to_owned()));
     }
-    Ok(())
-}
-
-/// Writes a tree inside FHIR content (whose default namespace is FHIR's).
-pub(crate) fn write(w: &mut XmlWriter, el: &Element) {
-    write_in(w, el, FHIR_NS)
-}
-
-fn write_in(w: &mut XmlWriter, el: &Element, parent_ns: &str) {
-    if el.namespace == XHTML_NS {
-        // Inside XHTML whitespace is content: written compactly, never indented.
-        let mut s = String::new();
-        if let Err(c) = compact(&mut s, el, parent_ns) {
-            w.fail(ErrorKind::InvalidCharacter(format!("U+{:04X}", c as u32)));
-        }
-        w.raw_element(&s);
-        return;
-    }
-    let root = w.at_root();
-    w.start_dyn(&el.name);
-    let declared = if root { FHIR_NS } else { parent_ns };
-    if el.namespace != declared {
-        w.attr("xmlns", &el.namespace);
-    }
-    for (p, uri) in &el.prefixes {
-        w.attr(&format!("xmlns:{p}"), uri);
-    }
-    for (k, v) in &el.attributes {
-        w.attr(k, v);
-    }
-    for child in &el.children {
-        match child {
-            Node::Element(c) => write_in(w, c, &el.namespace),
-            Node::Text(t) => w.text(t),
-            Node::Comment(c) => w.comment(c),
-        }
-    }
-    w.end_dyn(&el.name);
-}
-
-/// Serializes a tree compactly (the form `Narrative.div` is kept in).
-fn compact(out: &mut String, el: &Element, parent_ns: &str) -> Result<(), char> {
-    out.push('<');
-    out.push_str(&el.name);
-    if el.namespace != parent_ns {
-        out.push_str(" xmlns=\"");
-        escape_into(out, &el.namespace, true)?;
-        out.push('"');
-    }
-    for (p, uri) in &el.prefixes {
-        out.push_str(" xmlns:");
-        out.push_str(p);
-        out.push_str("=\"");
-        escape_into(out, uri, true)?;
-        out.push('"');
-    }
-    for (k, v) in &el.attributes {
-        out.push(' ');
-        out.push_str(k);
-        out.push_str("=\"");
-        escape_into(out, v, true)?;
-        out.push('"');
-    }
-    if el.children.is_empty() {
-        out.push_str("/>");
-        return Ok(());
-    }
-    out.push('>');
-    for child in &el.children {
-        match child {
-            Node::Element(c) => compact(out, c, &el.namespace)?,
-            Node::Text(t) => escape_into(out, t, false)?,
-            Node::Comment(c) => {
-                out.push_str("<!--");
-                out.push_str(c);
-                out.push_str("-->");
-            }
-        }
-    }
-    out.push_str("</");
-    out.push_str(&el.name);
-    out.push('>');
-    Ok(())
 }

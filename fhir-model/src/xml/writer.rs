@@ -101,16 +101,6 @@ impl XmlWriter {
         self.close_tag(name);
     }
 
-    /// Opens an element whose name is not static (content kept as read).
-    pub(crate) fn start_dyn(&mut self, name: &str) {
-        self.open_tag(name);
-    }
-
-    /// Closes an element opened with [`start_dyn`](Self::start_dyn).
-    pub(crate) fn end_dyn(&mut self, name: &str) {
-        self.close_tag(name);
-    }
-
     /// True when the next start tag is the document's root.
     pub(crate) fn at_root(&self) -> bool {
         self.declare_root
@@ -176,20 +166,11 @@ impl XmlWriter {
         self.out.push('"');
     }
 
-    /// Writes escaped character data inside the open element.
-    pub(crate) fn text(&mut self, s: &str) {
-        self.close_open();
-        if let Err(c) = escape_into(&mut self.out, s, false) {
-            self.bad_char(c);
-        }
-    }
-
-    /// Writes a comment inside the open element.
-    pub(crate) fn comment(&mut self, s: &str) {
-        self.close_open();
-        self.out.push_str("<!--");
-        self.out.push_str(s);
-        self.out.push_str("-->");
+    /// Writes a complete element given as XML text, which declares its namespaces itself when it
+    /// is the document's root.
+    pub(crate) fn raw_root(&mut self, xml: &str) {
+        self.raw_element(xml);
+        self.declare_root = false;
     }
 
     /// Writes a complete element given as XML text, on its own line when pretty.

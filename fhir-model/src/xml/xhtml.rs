@@ -45,26 +45,6 @@ pub(crate) fn read_div<'a>(r: &mut XmlReader<'a>, c: &Start<'a>) -> Result<Strin
     Ok(out)
 }
 
-/// Fails unless `prefix` (of a name inside the div) is `xml` or declared within the div, so that
-/// the div's text stands on its own.
-fn check_prefix(r: &XmlReader<'_>, qname: &str, root_depth: usize, at: usize) -> Result<(), Error> {
-    if let Some((prefix, _)) = qname.split_once(':') {
-        let inside = match r.prefix_depth(prefix) {
-            Some(d) => d >= root_depth,
-            None => false,
-        };
-        if prefix != "xmlns" && !inside {
-            return Err(r.error_at(
-                ErrorKind::NotXhtml(format!(
-                    "{qname:?}, whose prefix is declared outside the div (the div's text must stand on its own)"
-                )),
-                at,
-            ));
-        }
-    }
-    Ok(())
-}
-
 fn attributes<'a>(
     r: &mut XmlReader<'a>,
     e: &Start<'a>,
@@ -77,7 +57,7 @@ fn attributes<'a>(
         if is_root && a.name == "xmlns" {
             continue;
         }
-        check_prefix(r, a.name, root_depth, a.at)?;
+        r.check_prefix_inside(a.name, root_depth, a.name_at)?;
         let value = r.decode(a.raw, true, a.at)?;
         out.push(' ');
         out.push_str(a.name);
@@ -99,7 +79,7 @@ fn content<'a>(r: &mut XmlReader<'a>, e: &Start<'a>, out: &mut String, root_dept
         }
         match item {
             Item::Start(s) => {
-                check_prefix(r, s.qname, root_depth, s.at)?;
+                r.check_prefix_inside(s.qname, root_depth, s.at)?;
                 out.push('<');
                 out.push_str(s.qname);
                 attributes(r, &s, out, root_depth, false)?;
