@@ -75,3 +75,34 @@ pub fn run(args: &[String]) -> u8 {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::convert;
+
+    const TASK_XML: &str = "<Task xmlns=\"http://hl7.org/fhir\"><status value=\"draft\"/><intent value=\"order\"/><input><type><text value=\"t\"/></type><valueDecimal value=\"1.50\"/></input></Task>";
+
+    #[test]
+    fn converts_both_ways_and_keeps_decimals() {
+        let json = convert(TASK_XML.as_bytes(), "json").unwrap();
+        assert!(json.contains("\"valueDecimal\": 1.50"), "{json}");
+        let xml = convert(json.as_bytes(), "xml").unwrap();
+        assert_eq!(convert(xml.as_bytes(), "json").unwrap(), json);
+        assert!(xml.contains("<valueDecimal value=\"1.50\"/>"), "{xml}");
+    }
+
+    #[test]
+    fn refuses_what_cannot_change_format() {
+        let e = convert(b"{\"resourceType\":\"Account\",\"status\":\"active\"}", "xml").unwrap_err();
+        assert!(e.contains("Account") && e.contains("does not model"), "{e}");
+        let e = convert(b"<Account xmlns=\"http://hl7.org/fhir\"/>", "json").unwrap_err();
+        assert!(e.contains("Account"), "{e}");
+        let e = convert(
+            b"<Task xmlns=\"http://hl7.org/fhir\"><intent value=\"order\"/><status value=\"draft\"/></Task>",
+            "json",
+        )
+        .unwrap_err();
+        assert!(e.contains("line 1 column"), "{e}");
+        assert!(convert(b"plain text", "xml").is_err());
+    }
+}

@@ -200,3 +200,58 @@ pub fn run(args: &[String]) -> u8 {
     }
     u8::from(failed > 0)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    use super::*;
+
+    fn corpus_file(name: &str) -> Option<PathBuf> {
+        let dir = std::env::var_os("FHIR_SHARED")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared")))
+            .join("corpus/r4");
+        let path = dir.join(name);
+        if path.is_file() {
+            Some(path)
+        } else {
+            eprintln!("notice: {} not found (set FHIR_SHARED); skipping", path.display());
+            None
+        }
+    }
+
+    #[test]
+    fn xml_and_cross_on_official_examples() {
+        let Some(task) = corpus_file("Task-example1.xml") else {
+            return;
+        };
+        assert_eq!(xml_file(&task), Ok(Vec::new()));
+        assert!(matches!(cross_file(&task), Ok(Outcome::Passed(w)) if w.is_empty()));
+        let Some(account) = corpus_file("Account-example.xml") else {
+            return;
+        };
+        assert!(matches!(cross_file(&account), Ok(Outcome::Skipped(r)) if r.contains("Account")));
+        let Some(decimals) = corpus_file("Observation-decimal.xml") else {
+            return;
+        };
+        assert!(matches!(cross_file(&decimals), Ok(Outcome::Skipped(r)) if r.contains("as published")));
+    }
+
+    #[test]
+    fn a_lost_element_fails_the_xml_round_trip() {
+        let dir = std::env::temp_dir().join(format!("conformance-roundtrip-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("lossy.xml");
+        // Lenient parsing drops the unknown element, so the round trip reports the loss.
+        std::fs::write(
+            &path,
+            "<Task xmlns=\"http://hl7.org/fhir\"><status value=\"draft\"/><intent value=\"order\"/><colour value=\"red\"/></Task>",
+        )
+        .unwrap();
+        let result = xml_file(&path);
+        std::fs::remove_dir_all(&dir).unwrap();
+        let err = result.unwrap_err();
+        assert!(err.contains("colour"), "{err}");
+    }
+}
