@@ -20,8 +20,11 @@
 //!   attributes; a `[x]` element named with its type suffix (`valueReference`); a resource inside
 //!   another wrapped in an element named after its type.
 //! * `Narrative.div` is XHTML in `http://www.w3.org/1999/xhtml`, kept exactly: the model holds
-//!   the same string as the JSON `div` (see `xhtml.rs` for the form).
-//! * Comments and whitespace between elements are ignored; whitespace inside attribute values
+//!   the same string as the JSON `div`, in the form of the R4 JSON examples (the namespace
+//!   declaration first, other attributes in document order, `&`, `<`, `>` and `"` as entities,
+//!   empty elements as `<x/>`, every whitespace character and comment kept). Written as XML,
+//!   the string is checked to be one XHTML `div` and copied unchanged.
+//! * Comments and whitespace between FHIR elements are ignored; whitespace inside attribute values
 //!   is kept (tab, line feed and carriage return are written as character references so that
 //!   XML's attribute-value normalization keeps them). An XML declaration is optional and must
 //!   name UTF-8 when it names an encoding.
@@ -34,9 +37,10 @@
 //! [`Options::lenient`] steps over unknown elements and attributes, unknown codes, elements out
 //! of order and missing required elements, reporting them as [`Warning`]s, like the JSON parser.
 //!
-//! Resources of types the crate does not model are kept as read ([`crate::UnknownResource`]):
-//! XML to XML they round-trip; converting one to JSON (or one read from JSON to XML) is an
-//! [`ErrorKind::CrossFormat`] error naming the type.
+//! Resources of types the crate does not model are kept as read ([`crate::UnknownResource`],
+//! as their exact XML text, checked like any FHIR content): XML to XML they round-trip;
+//! converting one to JSON (or one read from JSON to XML) is an [`ErrorKind::CrossFormat`] error
+//! naming the type.
 
 mod compare;
 mod error;

@@ -373,13 +373,14 @@ impl<'a> XmlReader<'a> {
             };
             i += 1;
             let value_start = i;
-            let Some(len) = raw[value_start..].find(quote as char) else {
+            // Values are short: one pass finds the closing quote and refuses `<`.
+            let Some(len) = b[value_start..].iter().position(|&c| c == quote || c == b'<') else {
                 return Err(bad(self, "unterminated attribute value", value_start));
             };
-            let value = &raw[value_start..value_start + len];
-            if let Some(lt) = value.find('<') {
-                return Err(bad(self, "'<' in an attribute value", value_start + lt));
+            if b[value_start + len] == b'<' {
+                return Err(bad(self, "'<' in an attribute value", value_start + len));
             }
+            let value = &raw[value_start..value_start + len];
             i = value_start + len + 1;
             if self.attrs.iter().any(|a| a.name == name) {
                 return Err(self.error_at(
