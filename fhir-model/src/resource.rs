@@ -96,7 +96,8 @@ impl ToJson for UnknownResource {
             Content::Json(json) => w.value(json),
             #[cfg(feature = "xml")]
             Content::Xml(_) => {
-                // Kept as XML only: see the type's documentation.
+                // Kept as XML only: see the type's documentation. `json::try_to_string` reports it.
+                w.mark_unwritable(&self.resource_type);
                 w.begin_object();
                 w.key("resourceType");
                 w.string(&self.resource_type);

@@ -391,3 +391,18 @@ fn unmodelled_resources_are_kept_as_their_text() {
     assert!(matches!(e.kind(), ErrorKind::Syntax(_)), "{e}");
     assert_eq!(e.path(), "Bundle.entry[0].resource");
 }
+
+#[test]
+fn an_unmodelled_resource_read_from_xml_is_refused_when_written_as_json() {
+    let xml = r#"<Account xmlns="http://hl7.org/fhir"><id value="a1"/><status value="active"/></Account>"#;
+    let r: fhir_model::Resource = fhir_model::xml::from_str(xml).unwrap();
+    let e = fhir_model::json::try_to_string(&r).unwrap_err();
+    assert_eq!(e.0, ["Account"]);
+    assert!(e.to_string().contains("Account"), "{e}");
+    // Modelled content is written as always.
+    let task = fhir_model::Task::new(fhir_model::TaskStatus::Draft, fhir_model::TaskIntent::Order);
+    assert_eq!(
+        fhir_model::json::try_to_string(&task).unwrap(),
+        fhir_model::json::to_string(&task)
+    );
+}

@@ -109,7 +109,23 @@ pub fn value_from_slice(bytes: &[u8]) -> Result<JsonValue, Error> {
         .map_err(|e| e.locate(bytes))
 }
 
-/// Serializes compactly.
+/// A value holds a resource of an unmodelled type read from XML: its content exists only as
+/// XML and cannot be written as JSON.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("cannot write as JSON: {} held only as XML (unmodelled resource type)", .0.join(", "))]
+pub struct CrossFormatError(pub Vec<String>);
+
+/// Serializes compactly, refusing content that cannot be written as JSON (an unmodelled
+/// resource read from XML), where [`to_string`] would write only its `resourceType`.
+pub fn try_to_string<T: ToJson + ?Sized>(value: &T) -> Result<String, CrossFormatError> {
+    let mut w = JsonWriter::new(false);
+    value.write_json(&mut w);
+    w.finish_checked().map_err(CrossFormatError)
+}
+
+/// Serializes compactly. Every modelled type and every resource read from JSON is written
+/// exactly; an unmodelled resource read from XML is written as its `resourceType` only — use
+/// [`try_to_string`] to be told instead.
 pub fn to_string<T: ToJson + ?Sized>(value: &T) -> String {
     let mut w = JsonWriter::new(false);
     value.write_json(&mut w);

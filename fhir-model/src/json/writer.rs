@@ -8,6 +8,8 @@ pub struct JsonWriter {
     pretty: bool,
     /// One entry per open object or array: whether it has an item yet.
     stack: Vec<bool>,
+    /// Resource types that could not be written as JSON (unmodelled resources read from XML).
+    unwritable: Vec<String>,
 }
 
 impl JsonWriter {
@@ -17,12 +19,28 @@ impl JsonWriter {
             out: String::with_capacity(4096),
             pretty,
             stack: Vec::with_capacity(32),
+            unwritable: Vec::new(),
         }
     }
 
     /// The text written.
     pub fn finish(self) -> String {
         self.out
+    }
+
+    /// The text written, or the resource types that could not be written as JSON.
+    pub fn finish_checked(self) -> Result<String, Vec<String>> {
+        if self.unwritable.is_empty() {
+            Ok(self.out)
+        } else {
+            Err(self.unwritable)
+        }
+    }
+
+    /// Records that a resource of `resource_type` could not be written (its content exists only
+    /// in another format).
+    pub fn mark_unwritable(&mut self, resource_type: &str) {
+        self.unwritable.push(resource_type.to_owned());
     }
 
     fn newline(&mut self) {
