@@ -12,17 +12,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 
 use super::emit::HEADER;
-use super::model::{snake, ChoiceVariant, Field, FieldType, Model, StructDef, StructKind, Variant};
+use super::model::{
+    missing_name, required_check, snake, ChoiceVariant, Field, FieldType, Model, StructDef, StructKind, Variant,
+};
 
 const IMPORTS: &str = "#![allow(unused_imports, unused_variables, unused_mut, clippy::large_enum_variant)]\n\nuse crate::coded::Coded;\nuse crate::decimal::Decimal;\nuse crate::formats::StrFormat;\nuse crate::generated::codes::*;\nuse crate::generated::datatypes::*;\nuse crate::generated::resources::*;\nuse crate::json::Fmt;\nuse crate::primitive::Primitive;\nuse crate::resource::Resource;\nuse crate::temporal::{Date, DateTime, Instant, Time};\nuse crate::xml::codec::{self as x, FromXml, RootXml, ToXml, XmlChoice};\nuse crate::xml::{Error, Start, XmlReader, XmlWriter};\n";
-
-fn defaultable_field(f: &Field, defaults: &BTreeSet<String>) -> bool {
-    match &f.ty {
-        FieldType::Plain { .. } | FieldType::Prim(_) => true,
-        FieldType::Complex { name, .. } => defaults.contains(name),
-        FieldType::Resource | FieldType::Choice { .. } => false,
-    }
-}
 
 /// True for fields written as attributes of the element itself.
 fn is_attr(f: &Field) -> bool {
@@ -107,23 +101,14 @@ fn emit_read(out: &mut String, s: &StructDef, defaults: &BTreeSet<String>) {
     let _ = writeln!(out, "        Ok({} {{", s.name);
     for f in &s.fields {
         let v = format!("f_{}", f.rust_name);
-        let missing = if matches!(f.ty, FieldType::Choice { .. }) {
-            format!("{}[x]", f.name)
-        } else {
-            f.name.clone()
-        };
+        let missing = missing_name(f);
         let value = match &f.ty {
             FieldType::Choice { .. } => format!("{v}.finish()"),
             _ => v.clone(),
         };
-        let value = if f.many && f.min >= 1 {
-            format!("x::required_vec(r, {value}, {missing:?}, e)?")
-        } else if !f.many && f.min >= 1 && defaultable_field(f, defaults) {
-            format!("x::required_or_default(r, {value}, {missing:?}, e)?")
-        } else if !f.many && f.min >= 1 {
-            format!("x::required(r, {value}, {missing:?}, e)?")
-        } else {
-            value
+        let value = match required_check(f, defaults) {
+            Some(check) => format!("x::{check}(r, {value}, {missing:?}, e)?"),
+            None => value,
         };
         let _ = writeln!(out, "            {}: {value},", f.rust_name);
     }
@@ -157,7 +142,7 @@ fn emit_write(out: &mut String, s: &StructDef, defaults: &BTreeSet<String>) {
             FieldType::Choice { .. } if f.min >= 1 => format!("{x}.write_choice(w);"),
             FieldType::Choice { .. } => format!("x::write_choice(w, &{x});"),
             _ if f.many => format!("x::write_vec(w, {n:?}, &{x});"),
-            FieldType::Complex { .. } if f.min >= 1 && defaultable_field(f, defaults) => {
+            FieldType::Complex { .. } if required_check(f, defaults) == Some("required_or_default") => {
                 format!("if {x} != Default::default() {{ {x}.write_xml(w, {n:?}); }}")
             }
             _ if f.min >= 1 => format!("{x}.write_xml(w, {n:?});"),

@@ -591,3 +591,29 @@ pub fn defaultable(model: &Model) -> BTreeSet<String> {
         }
     }
 }
+
+/// How a reader checks a required element once the object is read (the runtime helper of the
+/// same name in `json::fields` / `xml::codec`), or `None` for an optional element.
+pub fn required_check(f: &Field, defaults: &BTreeSet<String>) -> Option<&'static str> {
+    let defaultable = match &f.ty {
+        FieldType::Plain { .. } | FieldType::Prim(_) => true,
+        FieldType::Complex { name, .. } => defaults.contains(name),
+        FieldType::Resource | FieldType::Choice { .. } => false,
+    };
+    match (f.min >= 1, f.many) {
+        (false, _) => None,
+        (true, true) => Some("required_vec"),
+        // A lenient read leaves a missing element empty when its type can be.
+        (true, false) if defaultable => Some("required_or_default"),
+        (true, false) => Some("required"),
+    }
+}
+
+/// The name a missing required element is reported by (`value[x]` for a choice).
+pub fn missing_name(f: &Field) -> String {
+    if matches!(f.ty, FieldType::Choice { .. }) {
+        format!("{}[x]", f.name)
+    } else {
+        f.name.clone()
+    }
+}
