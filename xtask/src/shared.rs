@@ -1,6 +1,6 @@
 //! Locating the shared FHIR data (`FHIR_SHARED`, default `../shared` beside the workspace).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// The workspace root (the parent of the xtask crate).
 pub fn workspace_root() -> PathBuf {
@@ -31,4 +31,25 @@ pub fn require_shared() -> Result<PathBuf, String> {
          (default: ../shared beside the workspace)"
             .to_owned()
     })
+}
+
+/// Every file below `dir`, as `/`-separated paths relative to `base` (which contains `dir`),
+/// sorted. A missing folder has no files.
+pub fn files_below(base: &Path, dir: &Path) -> Vec<String> {
+    fn walk(base: &Path, dir: &Path, out: &mut Vec<String>) {
+        if let Ok(rd) = std::fs::read_dir(dir) {
+            for e in rd.flatten() {
+                let p = e.path();
+                if p.is_dir() {
+                    walk(base, &p, out);
+                } else if let Ok(rel) = p.strip_prefix(base) {
+                    out.push(rel.to_string_lossy().replace('\\', "/"));
+                }
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(base, dir, &mut out);
+    out.sort();
+    out
 }

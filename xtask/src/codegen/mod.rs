@@ -14,7 +14,7 @@ use std::process::{Command, Stdio};
 
 pub use defs::Definitions;
 
-use crate::shared::{require_shared, workspace_root};
+use crate::shared::{files_below, require_shared, workspace_root};
 
 /// Formats Rust source with rustfmt, so that generated files read like hand-written ones and
 /// `cargo fmt --check` accepts them.
@@ -71,25 +71,6 @@ pub fn outputs(shared: &Path) -> Result<Vec<Output>, String> {
     Ok(outputs)
 }
 
-fn existing_files(dir: &Path) -> Vec<String> {
-    fn walk(base: &Path, dir: &Path, out: &mut Vec<String>) {
-        if let Ok(rd) = std::fs::read_dir(dir) {
-            for e in rd.flatten() {
-                let p = e.path();
-                if p.is_dir() {
-                    walk(base, &p, out);
-                } else if let Ok(rel) = p.strip_prefix(base) {
-                    out.push(rel.to_string_lossy().replace('\\', "/"));
-                }
-            }
-        }
-    }
-    let mut out = Vec::new();
-    walk(dir, dir, &mut out);
-    out.sort();
-    out
-}
-
 /// Runs the generator; with `check`, compares instead of writing and fails when stale.
 pub fn run(check: bool) -> Result<(), String> {
     let shared = require_shared()?;
@@ -104,7 +85,7 @@ pub fn run(check: bool) -> Result<(), String> {
             };
             formatted.insert(name.clone(), text);
         }
-        for old in existing_files(&out.dir) {
+        for old in files_below(&out.dir, &out.dir) {
             if !formatted.contains_key(&old) {
                 if check {
                     stale.push(format!("{} (no longer generated)", out.dir.join(&old).display()));

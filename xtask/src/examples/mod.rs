@@ -16,11 +16,10 @@ mod scenario;
 mod server;
 
 use std::collections::BTreeMap;
-use std::path::Path;
 
 use scenario::Scenario;
 
-use crate::shared::workspace_root;
+use crate::shared::{files_below, workspace_root};
 
 /// Every scenario, in order.
 pub fn scenarios() -> Result<Vec<Scenario>, String> {
@@ -100,24 +99,6 @@ fn schemas() -> Result<BTreeMap<String, String>, String> {
     Ok(out)
 }
 
-fn existing(root: &Path, dir: &str) -> Vec<String> {
-    fn walk(root: &Path, p: &Path, out: &mut Vec<String>) {
-        if let Ok(rd) = std::fs::read_dir(p) {
-            for e in rd.flatten() {
-                let path = e.path();
-                if path.is_dir() {
-                    walk(root, &path, out);
-                } else if let Ok(rel) = path.strip_prefix(root) {
-                    out.push(rel.to_string_lossy().replace('\\', "/"));
-                }
-            }
-        }
-    }
-    let mut out = Vec::new();
-    walk(root, &root.join(dir), &mut out);
-    out
-}
-
 /// Refuses examples that break the rules they illustrate: every Task created or changed must
 /// pass task-fsm for its machine and actor, every exchanged resource must pass the conformance
 /// crate's base checks and the checks of the profiles it claims in `meta.profile`, and must read
@@ -190,9 +171,9 @@ pub fn sync(check: bool) -> Result<Vec<String>, String> {
     verify(&scenarios)?;
     let files = files(&scenarios)?;
     let mut stale = Vec::new();
-    for old in existing(&root, "examples")
+    for old in files_below(&root, &root.join("examples"))
         .into_iter()
-        .chain(existing(&root, "docs/state-machines"))
+        .chain(files_below(&root, &root.join("docs/state-machines")))
     {
         if !files.contains_key(&old) {
             if check {
