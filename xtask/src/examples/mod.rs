@@ -171,10 +171,9 @@ pub fn sync(check: bool) -> Result<Vec<String>, String> {
     verify(&scenarios)?;
     let files = files(&scenarios)?;
     let mut stale = Vec::new();
-    for old in files_below(&root, &root.join("examples"))
-        .into_iter()
-        .chain(files_below(&root, &root.join("docs/state-machines")))
-    {
+    // Every folder the job owns, so that a file it no longer generates is found (or removed).
+    let owned = ["examples", "docs/state-machines", "schemas"];
+    for old in owned.iter().flat_map(|d| files_below(&root, &root.join(d))) {
         if !files.contains_key(&old) {
             if check {
                 stale.push(format!("{old} (no longer generated)"));
@@ -207,7 +206,7 @@ pub fn sync(check: bool) -> Result<Vec<String>, String> {
             println!("{:<60} {:>6} {:>6}", s.slug, s.steps.len(), n);
         }
         println!(
-            "examples: {} files under examples/ and docs/state-machines/",
+            "examples: {} files under examples/, docs/state-machines/ and schemas/",
             files.len()
         );
     }
