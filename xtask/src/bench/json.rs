@@ -85,24 +85,8 @@ pub fn run() -> Result<(), String> {
         .map(|(_, t)| t.into_bytes())
         .collect();
     let mut sets = vec![("generated 10,000 tasks", measure(&generated)?)];
-    match crate::shared::shared_dir() {
-        Some(shared) => {
-            let dir = shared.join("corpus/r4");
-            let mut files: Vec<_> = std::fs::read_dir(&dir)
-                .map_err(|e| format!("{}: {e}", dir.display()))?
-                .filter_map(Result::ok)
-                .map(|e| e.path())
-                .filter(|p| p.extension().is_some_and(|x| x == "json"))
-                .collect();
-            files.sort();
-            let docs: Vec<Vec<u8>> = files
-                .iter()
-                .map(std::fs::read)
-                .collect::<Result<_, _>>()
-                .map_err(|e| e.to_string())?;
-            sets.push(("official R4 examples", measure(&docs)?));
-        }
-        None => println!("notice: FHIR_SHARED not found; measuring the generated corpus only"),
+    if let Some(docs) = super::official_corpus("json")? {
+        sets.push(("official R4 examples", measure(&docs)?));
     }
     for (name, t) in &sets {
         report(name, t);

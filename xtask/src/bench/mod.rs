@@ -28,6 +28,29 @@ pub fn best_of<T>(min: Duration, mut f: impl FnMut() -> T) -> Duration {
     best
 }
 
+/// The official R4 examples with extension `ext` (`json`, `xml`), sorted by name; `None` (with a
+/// notice) when the shared data is absent.
+pub fn official_corpus(ext: &str) -> Result<Option<Vec<Vec<u8>>>, String> {
+    let Some(shared) = crate::shared::shared_dir() else {
+        println!("notice: FHIR_SHARED not found; measuring the generated corpus only");
+        return Ok(None);
+    };
+    let dir = shared.join("corpus/r4");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .map_err(|e| format!("{}: {e}", dir.display()))?
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == ext))
+        .collect();
+    files.sort();
+    files
+        .iter()
+        .map(std::fs::read)
+        .collect::<Result<_, _>>()
+        .map(Some)
+        .map_err(|e| e.to_string())
+}
+
 /// Megabytes per second for `bytes` processed in `d`.
 pub fn mb_per_s(bytes: usize, d: Duration) -> f64 {
     bytes as f64 / 1_000_000.0 / d.as_secs_f64()
